@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// Runs every compiled test file (`dist/**/*.test.js` of the workspaces) with node's test runner, one process per
+// file, and fails when a file ran no test at all: a green run must mean tests ran. Under CI (CI=true) a skipped test
+// also fails the run, because every suite must really run there (the conformance kit and the Kafka-protocol broker
+// are installed by .ci/run). Usage: node scripts/run-tests.mjs [FILTER...]  (FILTER: substrings of file paths)
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const filters = process.argv.slice(2);
+const ci = process.env.CI === 'true';
+
+function findTests(dir, out = []) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory() && entry.name !== 'node_modules') findTests(p, out);
+    else if (entry.isFile() && entry.name.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+
+const packageDirs = ['shared', 'services']
+  .flatMap((d) => readdirSync(join(root, d)).map((n) => join(root, d, n)))
+  .concat([join(root, 'cli')]);
+const files = packageDirs
+  .map((d) => join(d, 'dist'))
+  .filter((d) => { try { return statSync(d).isDirectory(); } catch { return false; } })
+  .flatMap((d) => findTests(d))
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .sort();
+
+if (files.length === 0) {
+  console.error('run-tests: no compiled test files found (did `tsc -b` run?)');
+  process.exit(1);
+}
+
+function runFile(file) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--test', '--test-reporter=tap', file], { cwd: root, env: process.env });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    child.on('close', (code) => {
+      const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(out)?.[1] ?? 0);
+      resolve({ file, code, out, tests: count('tests'), pass: count('pass'), fail: count('fail'),
+        skipped: count('skipped'), todo: count('todo'), ms: Date.now() - started });
+    });
+  });
+}
+
+const results = [];
+let next = 0;
+async function worker() {
+  while (next < files.length) {
+    const r = await runFile(files[next++]);
+    results.push(r);
+    const name = relative(root, r.file);
+    const problems = [];
+    if (r.code !== 0 || r.fail > 0) problems.push('FAILED');
+    if (r.tests === 0) problems.push('ran no test');
+    if (ci && r.skipped > 0) problems.push('skipped tests under CI');
+    const mark = problems.length ? 'not ok' : 'ok';
+    console.log(`${mark} ${name}: ${r.pass} passed, ${r.fail} failed, ${r.skipped} skipped (${(r.ms / 1000).toFixed(1)} s)${problems.length ? ` <- ${problems.join(', ')}` : ''}`);
+    if (problems.length) {
+      r.problems = problems;
+      console.log(r.out.split('\n').map((l) => `    ${l}`).join('\n'));
+    } else if (r.skipped > 0) {
+      for (const m of r.out.matchAll(/# SKIP (.*)$/gm)) console.log(`    skipped: ${m[1]}`);
+    }
+  }
+}
+await Promise.all(Array.from({ length: Math.min(availableParallelism(), files.length) }, worker));
+
+const sum = (k) => results.reduce((a, r) => a + r[k], 0);
+const bad = results.filter((r) => r.problems);
+console.log(`\n${results.length} test file(s); tests: ${sum('tests')}`);
+console.log(`${sum('pass')} passed, ${sum('fail')} failed, ${sum('skipped')} skipped`);
+if (bad.length) {
+  console.log(`\n${bad.length} file(s) with problems: ${bad.map((r) => relative(root, r.file)).join(', ')}`);
+  process.exit(1);
+}

@@ -1,0 +1,84 @@
+/**
+ * Alerts in Falco's JSON shape (what `json_output: true` prints and falcosidekick accepts), plus two keys of ours:
+ * `cluster`, and `id`, a hash of (cluster, auditID, stage, rule) so that the same event matched by the same rule
+ * always has the same id, however often it is replayed: downstream can deduplicate on it.
+ *
+ *   {"cluster":"prod-eu","hostname":"peregrine-0","id":"5f1c...","output":"14:09:12.581541000: Warning Pod started ...",
+ *    "output_fields":{"evt.time":1540476552581541000,"ka.user.name":"alice",...},"priority":"Warning",
+ *    "rule":"Create Privileged Pod","source":"k8s_audit","tags":["k8s"],"time":"2018-10-25T14:09:12.581541000Z"}
+ *
+ * Keys are sorted, as Falco's JSON library prints them. `evt.time` is an integer of nanoseconds, beyond what a
+ * JavaScript number holds exactly, so `alertToJson` writes it from a bigint.
+ */
+import { createHash } from 'node:crypto';
+import type { OutputFieldValue } from './compiler/output.js';
+import { formatTimeIso, formatTimeOfDay } from './fields/evt.js';
+import type { Priority } from './priority.js';
+import type { Match } from './runtime/ruleset.js';
+
+export interface Alert {
+  readonly cluster: string;
+  readonly hostname: string;
+  readonly id: string;
+  readonly output: string;
+  readonly output_fields: Readonly<Record<string, OutputFieldValue | bigint>>;
+  readonly priority: Priority;
+  readonly rule: string;
+  readonly source: 'k8s_audit';
+  readonly tags: readonly string[];
+  readonly time: string;
+}
+
+export interface AlertOptions {
+  /** Falco's `hostname` key: the machine that produced the alert. */
+  readonly hostname: string;
+  /** Used when the event carries no cluster of its own. */
+  readonly defaultCluster?: string;
+}
+
+export function buildAlert(match: Match, options: AlertOptions): Alert {
+  const { rule, event } = match;
+  const formatted = rule.output(event);
+  const cluster = event.cluster ?? options.defaultCluster ?? 'default';
+  const outputFields: Record<string, OutputFieldValue | bigint> = { 'evt.time': event.timeNs };
+  for (const key of Object.keys(formatted.fields).sort()) outputFields[key] = formatted.fields[key]!;
+  return {
+    cluster,
+    hostname: options.hostname,
+    id: alertId(cluster, match),
+    output: `${formatTimeOfDay(event.timeNs)}: ${rule.priority} ${formatted.text}`,
+    output_fields: sortKeys(outputFields),
+    priority: rule.priority,
+    rule: rule.name,
+    source: 'k8s_audit',
+    tags: [...new Set(rule.tags)].sort(),
+    time: formatTimeIso(event.timeNs),
+  };
+}
+
+/** Deterministic: same cluster, event (auditID + stage) and rule give the same id. */
+function alertId(cluster: string, match: Match): string {
+  const json = match.event.json;
+  const auditId = json['auditID'];
+  const identity = typeof auditId === 'string'
+    ? `${auditId}\u0000${String(json['stage'] ?? '')}`
+    : JSON.stringify(json);
+  return createHash('sha256').update(`${cluster}\u0000${identity}\u0000${match.rule.name}`).digest('hex').slice(0, 32);
+}
+
+/** One line of JSON, with `evt.time` (a bigint) as an exact integer. */
+export function alertToJson(alert: Alert): string {
+  return JSON.stringify(alert, (_key, value: unknown) => (typeof value === 'bigint' ? `\u0000big:${value}` : value))
+    .replace(/"\\u0000big:(-?\d+)"/g, '$1');
+}
+
+/** Falco's text line: the `output` key. */
+export function alertToText(alert: Alert): string {
+  return alert.output;
+}
+
+function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(o).sort()) out[k] = o[k]!;
+  return out;
+}

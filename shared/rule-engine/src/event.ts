@@ -1,0 +1,12 @@
+/**
+ * The audit event as the rule engine sees it: one `audit.k8s.io` Event object, already decoded, with the time Falco
+ * gives it (its `stageTimestamp`, in nanoseconds) and the cluster that ingest assigned, when there is one.
+ */
+export interface AuditEvent {
+  /** The decoded Event object (`auditID`, `verb`, `objectRef`, `requestObject`, ...). */
+  readonly json: Readonly<Record<string, unknown>>;
+  /** The event time in nanoseconds since the epoch: the event's `stageTimestamp` (Falco's event timestamp). */
+  readonly timeNs: bigint;
+  /** The cluster ingest tagged the event with; `ka.cluster.name` prefers it over the `cluster_name` annotation. */
+  readonly cluster?: string | undefined;
+}

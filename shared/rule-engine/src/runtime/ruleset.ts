@@ -1,0 +1,101 @@
+/**
+ * The compiled ruleset and its per-event entry point. Rules are indexed by the `objectRef.resource` values they can
+ * match (see passes/partition-keys.ts); each resource gets one array holding its own rules and the rules that could
+ * not be narrowed, merged in load order, so evaluation is one Map lookup and a loop:
+ *
+ *   byResource: "pods"       -> [rule 2 (pods), rule 3 (any), rule 7 (pods|deployments), ...]   (load order)
+ *               "configmaps" -> [rule 3 (any), rule 9 (configmaps), ...]
+ *   anyResource:             -> [rule 3 (any), ...]   (events whose resource no rule names)
+ *
+ * `first` (Falco's default) stops at the first match, `all` reports every match in load order.
+ */
+import type { AuditEvent } from '../event.js';
+import type { Predicate } from '../compiler/compile.js';
+import type { OutputFormatter } from '../compiler/output.js';
+import type { SourcePos } from '../errors.js';
+import { ANY_RESOURCE, type PartitionKeys } from '../passes/partition-keys.js';
+import type { Priority } from '../priority.js';
+
+export type RuleMatching = 'first' | 'all';
+
+export interface CompiledRule {
+  readonly name: string;
+  readonly desc: string;
+  readonly priority: Priority;
+  readonly tags: readonly string[];
+  readonly source: string;
+  readonly enabled: boolean;
+  /** Load order (order of first definition): the evaluation order. */
+  readonly index: number;
+  readonly condition: Predicate;
+  readonly output: OutputFormatter;
+  readonly partition: PartitionKeys;
+  /** Where the rule was first defined. */
+  readonly pos?: SourcePos | undefined;
+}
+
+export interface Match {
+  readonly rule: CompiledRule;
+  readonly event: AuditEvent;
+}
+
+export interface EvaluateOptions {
+  readonly ruleMatching?: RuleMatching;
+}
+
+export class Ruleset {
+  readonly #byResource = new Map<string, readonly CompiledRule[]>();
+  readonly #anyResource: readonly CompiledRule[];
+  readonly #ruleMatching: RuleMatching;
+
+  /**
+   * @param rules every k8s_audit rule, in load order, including disabled ones (listed, never evaluated)
+   * @param active the rules to evaluate: enabled and at or above the minimum priority
+   */
+  constructor(
+    readonly rules: readonly CompiledRule[],
+    active: readonly CompiledRule[],
+    ruleMatching: RuleMatching = 'first',
+  ) {
+    this.#ruleMatching = ruleMatching;
+    const sorted = [...active].sort((a, b) => a.index - b.index);
+    this.#anyResource = sorted.filter((r) => r.partition === ANY_RESOURCE);
+    const resources = new Set<string>();
+    for (const r of sorted) if (r.partition !== ANY_RESOURCE) for (const k of r.partition) resources.add(k);
+    for (const resource of resources) {
+      this.#byResource.set(resource, sorted.filter((r) => r.partition === ANY_RESOURCE || r.partition.has(resource)));
+    }
+  }
+
+  /** The rules that run for events of a resource (for `validate` and tests). */
+  rulesFor(resource: string | undefined): readonly CompiledRule[] {
+    return (resource !== undefined && this.#byResource.get(resource)) || this.#anyResource;
+  }
+
+  /** How many active rules could not be narrowed to resources and run on every event. */
+  get unpartitionedCount(): number {
+    return this.#anyResource.length;
+  }
+
+  /** Evaluates one event; never throws for odd event shapes (extractors treat them as missing values). */
+  evaluate(event: AuditEvent, options: EvaluateOptions = {}): Match[] {
+    const all = (options.ruleMatching ?? this.#ruleMatching) === 'all';
+    const candidates = this.rulesFor(resourceOf(event));
+    const matches: Match[] = [];
+    for (const rule of candidates) {
+      if (!rule.condition(event)) continue;
+      matches.push({ rule, event });
+      if (!all) break;
+    }
+    return matches;
+  }
+}
+
+/** The partition key of an event: `objectRef.resource` as `ka.target.resource` would extract it. */
+function resourceOf(event: AuditEvent): string | undefined {
+  const objectRef = event.json['objectRef'];
+  if (!objectRef || typeof objectRef !== 'object') return undefined;
+  const resource = (objectRef as Record<string, unknown>)['resource'];
+  if (resource === undefined) return undefined;
+  return typeof resource === 'string' ? resource : JSON.stringify(resource);
+}

@@ -1,0 +1,60 @@
+/**
+ * AST -> canonical condition text: fully parenthesised, one space around operators. Used by golden tests (two
+ * spellings that must parse the same print the same) and to show expanded conditions in diagnostics.
+ */
+import { assertNever, type Expr, type FieldOperand, type Operand, type TransformerArg } from './ast.js';
+
+export function printExpr(e: Expr): string {
+  switch (e.kind) {
+    case 'and':
+      return `(${e.children.map(printExpr).join(' and ')})`;
+    case 'or':
+      return `(${e.children.map(printExpr).join(' or ')})`;
+    case 'not':
+      return `not ${printExpr(e.child)}`;
+    case 'macro':
+      return e.name;
+    case 'check': {
+      const left = printOperand(e.left);
+      if (e.op === 'exists') return `${left} exists`;
+      const modifier = e.modifier ? ` ${e.modifier}` : '';
+      return `${left} ${e.op}${modifier} ${printRight(e.right!)}`;
+    }
+    default:
+      return assertNever(e);
+  }
+}
+
+export function printOperand(o: FieldOperand): string {
+  if (o.kind === 'field') return o.arg === undefined ? o.name : `${o.name}[${printArg(o.arg)}]`;
+  return `${o.name}(${o.args.map(printTransformerArg).join(', ')})`;
+}
+
+function printTransformerArg(a: TransformerArg): string {
+  if (a.kind === 'string' || a.kind === 'list') return printRight(a);
+  return printOperand(a);
+}
+
+function printRight(r: Operand): string {
+  switch (r.kind) {
+    case 'string':
+      return printString(r.value);
+    case 'list':
+      return `(${r.items.map((i) => printString(i.value)).join(', ')})`;
+    case 'val':
+      return `val(${printOperand(r.field)})`;
+    case 'transformer':
+      return printOperand(r);
+    default:
+      return assertNever(r);
+  }
+}
+
+/** Falco's canonical field text: an argument is quoted only when it holds blanks, quotes or `=`. */
+export function printArg(arg: string): string {
+  return /[\s"'=\]]/.test(arg) ? JSON.stringify(arg) : arg;
+}
+
+function printString(s: string): string {
+  return /^[^()"'\s=,\\]+$/.test(s) ? s : JSON.stringify(s);
+}

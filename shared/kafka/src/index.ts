@@ -1,0 +1,2 @@
+export * from './types.js';
+export { MemoryBus, type MemoryBusOptions } from './memory-bus.js';

@@ -10,7 +10,7 @@
  * Keys are sorted, as Falco's JSON library prints them. `evt.time` is an integer of nanoseconds, beyond what a
  * JavaScript number holds exactly, so `alertToJson` writes it from a bigint.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { OutputFieldValue } from './compiler/output.js';
 import { formatTimeIso, formatTimeOfDay } from './fields/evt.js';
 import type { Priority } from './priority.js';
@@ -40,8 +40,8 @@ export function buildAlert(match: Match, options: AlertOptions): Alert {
   const { rule, event } = match;
   const formatted = rule.output(event);
   const cluster = event.cluster ?? options.defaultCluster ?? 'default';
-  const outputFields: Record<string, OutputFieldValue | bigint> = { 'evt.time': event.timeNs };
-  for (const key of Object.keys(formatted.fields).sort()) outputFields[key] = formatted.fields[key]!;
+  // Falco's output_fields always hold evt.time as integer nanoseconds, even when the output prints %evt.time as text.
+  const outputFields: Record<string, OutputFieldValue | bigint> = { ...formatted.fields, 'evt.time': event.timeNs };
   return {
     cluster,
     hostname: options.hostname,
@@ -66,10 +66,17 @@ function alertId(cluster: string, match: Match): string {
   return createHash('sha256').update(`${cluster}\u0000${identity}\u0000${match.rule.name}`).digest('hex').slice(0, 32);
 }
 
+/**
+ * A marker for bigints while stringifying, unguessable so that no text taken from an event can pose as one (a user
+ * name like the marker would otherwise turn into a JSON number).
+ */
+const BIGINT_MARKER = `big-${randomUUID()}:`;
+const BIGINT_MARKED = new RegExp(`"${BIGINT_MARKER}(-?\\d+)"`, 'g');
+
 /** One line of JSON, with `evt.time` (a bigint) as an exact integer. */
 export function alertToJson(alert: Alert): string {
-  return JSON.stringify(alert, (_key, value: unknown) => (typeof value === 'bigint' ? `\u0000big:${value}` : value))
-    .replace(/"\\u0000big:(-?\d+)"/g, '$1');
+  return JSON.stringify(alert, (_key, value: unknown) => (typeof value === 'bigint' ? `${BIGINT_MARKER}${value}` : value))
+    .replace(BIGINT_MARKED, '$1');
 }
 
 /** Falco's text line: the `output` key. */

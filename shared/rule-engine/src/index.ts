@@ -10,10 +10,12 @@ export type { AuditEvent } from './event.js';
 export { decodeAuditPayload, parseRfc3339Nano } from './decode.js';
 export { type Diagnostic, type DiagnosticCode, formatDiagnostic, type SourcePos } from './errors.js';
 export {
-  loadRuleFiles, loadRules, type LoadOptions, type LoadResult, type LoadStats, type RulesInput,
+  loadRuleFiles, loadRules, readRuleInputs, type LoadOptions, type LoadResult, type LoadStats, type RulesInput,
 } from './loader/load.js';
 export { ENGINE_VERSION, PROVIDED_PLUGINS } from './loader/versions.js';
-export { type CompiledRule, type EvaluateOptions, type Match, type RuleMatching, Ruleset } from './runtime/ruleset.js';
+export {
+  type CompiledRule, type EvaluateOptions, type Match, type RuleMatching, type RuleTiming, Ruleset,
+} from './runtime/ruleset.js';
 export { type Alert, type AlertOptions, alertToJson, alertToText, buildAlert } from './alert.js';
 export { parsePriority, type Priority, PRIORITIES, priorityRank } from './priority.js';
 export { allFields, lookupField } from './fields/registry.js';

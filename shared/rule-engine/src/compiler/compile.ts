@@ -8,7 +8,7 @@
  * numbers, text fields as text (`<` on text is byte order).
  */
 import type { AuditEvent } from '../event.js';
-import { ConditionError } from '../errors.js';
+import { ConditionError, type DiagnosticCode } from '../errors.js';
 import { lookupField } from '../fields/registry.js';
 import { FieldArgError, type FieldValue } from '../fields/types.js';
 import { assertNever, type Check, type Expr, type FieldOperand, type Operand, type Operator, type TransformerArg } from '../syntax/ast.js';
@@ -29,7 +29,7 @@ export interface CompiledOperand {
 export interface CompileContext {
   /** Rules from files that require an engine older than 0.15 may use text operators on list fields (any element). */
   readonly legacy: boolean;
-  warn(message: string, origin: number): void;
+  warn(code: DiagnosticCode, message: string, origin: number): void;
   /** A check that cannot compile is reported here and compiles to false, so every problem of a rule is reported. */
   error(err: ConditionError): void;
 }
@@ -136,7 +136,8 @@ function compileTransformer(o: Extract<FieldOperand, { kind: 'transformer' }>): 
       const inner = operandArg(o.args[0]);
       const get = (ev: AuditEvent): FieldValue => {
         const v = inner.get(ev);
-        return v === undefined ? undefined : String(v.length);
+        // Falco counts bytes of text (strnlen), and elements of lists.
+        return v === undefined ? undefined : String(typeof v === 'string' ? Buffer.byteLength(v) : v.length);
       };
       return { get, isList: false, numeric: true, text };
     }
@@ -296,7 +297,7 @@ function compileListCheck(c: Check, left: CompiledOperand, right: Operand, ctx: 
   }
   // Falco before 0.36 accepted any operator on list fields and tested each element; rules files that require such an
   // old engine keep loading, with a warning, and keep that meaning.
-  ctx.warn(`${message}; accepted because the file requires an engine older than 0.15 (true when any element matches)`, c.pos);
+  ctx.warn('PG_WARN_RULE_LEGACY', `${message}; accepted because the file requires an engine older than 0.15 (true when any element matches)`, c.pos);
   const test = scalarCheck(c, right);
   return (ev) => {
     const v = get(ev);
@@ -407,7 +408,12 @@ function compileFieldComparison(c: Check, left: CompiledOperand, right: Operand)
   return (ev) => {
     const l = get(ev);
     const r = getR(ev);
-    return typeof l === 'string' && typeof r === 'string' && scalarTest(op, r)(l);
+    if (typeof l !== 'string' || typeof r !== 'string') return false;
+    try {
+      return scalarTest(op, r)(l);
+    } catch {
+      return false; // a pattern taken from the event that does not compile matches nothing
+    }
   };
 }
 
@@ -415,6 +421,6 @@ function compileFieldComparison(c: Check, left: CompiledOperand, right: Operand)
 function warnFieldLikeValue(c: Check, ctx: CompileContext): void {
   const r = c.right;
   if (r?.kind === 'string' && !r.quoted && lookupField(r.value)) {
-    ctx.warn(`'${r.value}' is a field name used as a literal value; write val(${r.value}) to compare with the field`, r.pos);
+    ctx.warn('PG_WARN_RULE_VALUE', `'${r.value}' is a field name used as a literal value; write val(${r.value}) to compare with the field`, r.pos);
   }
 }

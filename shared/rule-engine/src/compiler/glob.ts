@@ -50,14 +50,26 @@ function parseClass(p: string, start: number, fold: (s: string) => string):
   const negate = p[i] === '!' || p[i] === '^';
   if (negate) i++;
   const ranges: [string, string][] = [];
+  const named: ((c: string) => boolean)[] = [];
   let first = true;
   for (; i < p.length; i++) {
     let c = p[i]!;
     if (c === ']' && !first) {
-      const test = (v: string) => ranges.some(([lo, hi]) => v >= lo && v <= hi) !== negate;
+      const test = (v: string) => (ranges.some(([lo, hi]) => v >= lo && v <= hi) || named.some((f) => f(v))) !== negate;
       return { test, end: i };
     }
     first = false;
+    // fnmatch's named classes (`[[:digit:]]`, `[^[:space:]]`), which Falco's glob supports; without this, `[[:digit:]]`
+    // was read as the set {[, :, d, i, g, t} followed by a literal `]`.
+    if (c === '[' && p[i + 1] === ':') {
+      const close = p.indexOf(':]', i + 2);
+      const cls = close < 0 ? undefined : POSIX_CLASSES[p.slice(i + 2, close)];
+      if (cls) {
+        named.push(cls);
+        i = close + 1;
+        continue;
+      }
+    }
     if (c === '\\' && i + 1 < p.length) c = p[++i]!;
     if (p[i + 1] === '-' && p[i + 2] !== undefined && p[i + 2] !== ']') {
       let hi = p[i + 2]!;
@@ -70,6 +82,22 @@ function parseClass(p: string, start: number, fold: (s: string) => string):
   }
   return undefined;
 }
+
+/** The POSIX character classes of the C locale (ASCII only, as Falco runs). */
+const POSIX_CLASSES: Readonly<Record<string, (c: string) => boolean>> = {
+  alnum: (c) => /^[A-Za-z0-9]$/.test(c),
+  alpha: (c) => /^[A-Za-z]$/.test(c),
+  blank: (c) => c === ' ' || c === '\t',
+  cntrl: (c) => /^[\x00-\x1f\x7f]$/.test(c),
+  digit: (c) => /^[0-9]$/.test(c),
+  graph: (c) => /^[\x21-\x7e]$/.test(c),
+  lower: (c) => /^[a-z]$/.test(c),
+  print: (c) => /^[\x20-\x7e]$/.test(c),
+  punct: (c) => /^[!-/:-@[-`{-~]$/.test(c),
+  space: (c) => /^[ \t\n\v\f\r]$/.test(c),
+  upper: (c) => /^[A-Z]$/.test(c),
+  xdigit: (c) => /^[0-9A-Fa-f]$/.test(c),
+};
 
 function matchTokens(tokens: readonly Token[], v: string): boolean {
   let t = 0;

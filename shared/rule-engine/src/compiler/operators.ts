@@ -22,14 +22,16 @@ export function scalarTest(op: ScalarOperator, rhs: string): StringTest {
       return (v) => v === rhs;
     case '!=':
       return (v) => v !== rhs;
+    // Falco compares text with strcmp, i.e. in UTF-8 byte order (= code point order); JavaScript's `<` compares UTF-16
+    // code units, which puts U+E000..U+FFFF after every astral character ('\uFFFD' > '😀'). compareBytes restores strcmp.
     case '<':
-      return (v) => v < rhs;
+      return (v) => compareBytes(v, rhs) < 0;
     case '<=':
-      return (v) => v <= rhs;
+      return (v) => compareBytes(v, rhs) <= 0;
     case '>':
-      return (v) => v > rhs;
+      return (v) => compareBytes(v, rhs) > 0;
     case '>=':
-      return (v) => v >= rhs;
+      return (v) => compareBytes(v, rhs) >= 0;
     case 'contains':
       return (v) => v.includes(rhs);
     case 'icontains': {
@@ -54,6 +56,26 @@ export function scalarTest(op: ScalarOperator, rhs: string): StringTest {
       throw new Error(`unknown operator ${String(never)}`);
     }
   }
+}
+
+/**
+ * strcmp order of the UTF-8 encodings of two strings, without encoding them: at the first differing UTF-16 unit,
+ * surrogates (astral code points, 4 UTF-8 bytes starting with 0xF0) must sort after U+E000..U+FFFF.
+ */
+export function compareBytes(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+function codePointRank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000; // surrogates above 0xFFFF
+  if (unit >= 0xe000) return unit - 0x800;
+  return unit;
 }
 
 function compileRegex(pattern: string): StringTest {

@@ -115,7 +115,8 @@ export class Collector {
     if (mode === 'invalid') return;
     const items = item.textList('items');
     if (items === undefined) {
-      item.error('PG_ERR_RULE_SCHEMA', `missing required key 'items'`);
+      // A present but malformed 'items' has been reported by textList.
+      if (!item.has('items')) item.error('PG_ERR_RULE_SCHEMA', `missing required key 'items'`);
       return;
     }
     const existing = this.lists.get(name);
@@ -177,8 +178,8 @@ export class Collector {
     warnUnknownKeys(item, RULE_KEYS);
     const existing = this.rules.get(name);
 
-    if (item.has('append') && item.has('override')) {
-      item.error('PG_ERR_RULE_OVERRIDE', `'append' and 'override' cannot be used together`);
+    if (item.bool('append') === true && item.has('override')) {
+      item.error('PG_ERR_RULE_OVERRIDE', `'append: true' and 'override' cannot be used together`);
       return;
     }
     if (item.has('override')) return this.#overrideRule(item, existing);
@@ -191,6 +192,8 @@ export class Collector {
           item.error('PG_ERR_RULE_OVERRIDE', `rule '${name}' is enabled/disabled but no rule by that name exists yet`);
           return;
         }
+        item.warn('PG_WARN_RULE_DEPRECATED', `'enabled' without 'override' is deprecated; add 'override: {enabled: replace}'`,
+          item.originOf('enabled'));
         const enabled = item.bool('enabled');
         if (enabled !== undefined) existing.enabled = enabled;
         return;
@@ -216,8 +219,10 @@ export class Collector {
       item.warn('PG_WARN_RULE_SOURCE', `unknown source '${source}': the rule is skipped`, item.originOf('source'));
       return;
     }
-    if (existing && sourceText && existing.source !== source) {
-      item.error('PG_ERR_RULE_OVERRIDE', `rule '${name}' redefined with source '${source}', it was '${existing.source}'`);
+    // Falco: a redefinition without `source:` means `syscall`, so it must not silently turn an audit rule into one.
+    if (existing && existing.source !== source) {
+      item.error('PG_ERR_RULE_OVERRIDE',
+        `rule '${name}' re-defined with a different source ('${source}'${sourceText ? '' : ', the default'}; it was '${existing.source}')`);
       return;
     }
     const fields = {
@@ -349,8 +354,8 @@ export class Collector {
 function appendMode(item: Item, key: string): 'define' | 'append' | 'replace' | 'invalid' {
   const append = item.bool('append');
   const override = item.node('override');
-  if (append !== undefined && override !== undefined) {
-    item.error('PG_ERR_RULE_OVERRIDE', `'append' and 'override' cannot be used together`);
+  if (append === true && override !== undefined) {
+    item.error('PG_ERR_RULE_OVERRIDE', `'append: true' and 'override' cannot be used together`);
     return 'invalid';
   }
   if (append) {
@@ -462,8 +467,11 @@ function readOneException(
   const at = (n: Node | null | undefined) => item.file.origin(n?.range?.[0] ?? 0);
   if (fieldsNode === undefined || fieldsNode === null) {
     if (complete) return fail(`needs 'fields'`);
-    // Values for an exception of the same name that the rule already has (checked when appending).
-    return { name, fields: [], singleField: false, comps: [], values: readValues(item, valuesNode, false, 0, fail) ?? [], origin };
+    // Values for an exception of the same name that the rule already has: scalars for a single-field exception,
+    // tuples otherwise (checked against the existing exception when appending).
+    const scalars = isSeq(valuesNode) && (valuesNode.items as (Node | null)[]).every((v) => v === null || isScalar(v));
+    const values = readValues(item, valuesNode, scalars, 0, fail) ?? [];
+    return { name, fields: [], singleField: scalars, comps: [], values, origin };
   }
   const singleField = isScalar(fieldsNode);
   const fields = singleField ? [scalarLocated(item, fieldsNode)] : seqOfScalars(item, fieldsNode);
@@ -530,6 +538,12 @@ function appendExceptions(item: Item, rule: RuleInfo, added: readonly ExceptionI
       if (exc.fields.length > 0) {
         item.error('PG_ERR_RULE_EXCEPTION',
           `exception '${exc.name}' exists: appending may only add values, not fields or comps`, exc.origin);
+        continue;
+      }
+      if (exc.singleField !== existing.singleField && exc.values.length > 0) {
+        item.error('PG_ERR_RULE_EXCEPTION', existing.singleField
+          ? `exception '${exc.name}' has a single field: append scalar values`
+          : `exception '${exc.name}' has several fields: append one list per value`, exc.origin);
         continue;
       }
       for (const tuple of exc.values) {

@@ -71,21 +71,30 @@ const LEGACY_ENGINE_BELOW = parseVersion('0.15.0')!;
 
 /** Reads rules files (a directory means its `*.yaml`/`*.yml` files, sorted by name) and loads them in order. */
 export async function loadRuleFiles(paths: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
+  const { inputs, errors } = await readRuleInputs(paths);
+  const result = loadRules(inputs, options);
+  if (errors.length === 0) return result;
+  return { ...result, ok: false, ruleset: undefined, errors: [...errors, ...result.errors] };
+}
+
+/**
+ * Reads rules files into texts, in load order (a directory gives its `*.yaml`/`*.yml` files sorted by name); a path
+ * that cannot be read becomes a diagnostic. The evaluator reads once and hands the same texts to every worker.
+ */
+export async function readRuleInputs(paths: readonly string[]): Promise<{ inputs: RulesInput[]; errors: Diagnostic[] }> {
   const inputs: RulesInput[] = [];
-  const readErrors: Diagnostic[] = [];
+  const errors: Diagnostic[] = [];
   for (const path of paths) {
     try {
       for (const file of await expandPath(path)) inputs.push({ path: file, text: await readFile(file, 'utf8') });
     } catch (err) {
-      readErrors.push({
+      errors.push({
         severity: 'error', code: 'PG_ERR_RULE_FILE_READ',
         message: `cannot read rules file '${path}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
       });
     }
   }
-  const result = loadRules(inputs, options);
-  if (readErrors.length === 0) return result;
-  return { ...result, ok: false, ruleset: undefined, errors: [...readErrors, ...result.errors] };
+  return { inputs, errors };
 }
 
 async function expandPath(path: string): Promise<string[]> {
@@ -272,7 +281,7 @@ class Load {
     const expanded = expandMacros(ast, table, (err) => problems.push(err));
     const condition = compileExpr(expanded, {
       legacy: rule.legacy,
-      warn: (message, origin) => this.#report('warning', 'PG_WARN_RULE_LEGACY', message, origin, label),
+      warn: (code, message, origin) => this.#report('warning', code, message, origin, label),
       error: (err) => problems.push(err),
     });
     const output = this.#compileRuleOutput(rule, problems);

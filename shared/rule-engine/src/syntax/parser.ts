@@ -48,8 +48,11 @@ export const DEFAULT_MAX_DEPTH = 1000;
 const BLANK = /[ \t\b\r\n]/;
 const IDENTIFIER = /[a-zA-Z]+[a-zA-Z0-9_]*/y;
 const FIELD_NAME = /[a-zA-Z]+[a-zA-Z0-9_]*(?:\.[a-zA-Z]+[a-zA-Z0-9_]*)+/y;
-const FIELD_ARG_BARE = /[^\][\\"'\s\b]+/y;
-const BARE_STRING = /[^()"'\s\b=,]+/y;
+// libsinsp's RGX_FIELDARGBARESTR `[^][\"'[:space:]]+` and RGX_BARESTR `[^()\"'[:space:]=,]+`: [:space:] is ASCII
+// only (so a no-break space is part of a bare string, not the end of it), and a field argument may hold a backslash
+// (`ka.uri.param[a\b]`): the `\"` in libsinsp's pattern escapes the quote, it does not exclude the backslash.
+const FIELD_ARG_BARE = /[^\][" '\t\n\v\f\r\b]+/y;
+const BARE_STRING = /[^()"' \t\n\v\f\r\b=,]+/y;
 const NUMBER = /0[xX][0-9a-fA-F]+|[+-]?[0-9]+\.?[0-9]*(?:[eE][+-][0-9]+)?/y;
 
 const NUM_OPERATORS = ['<=', '<', '>=', '>'] as const;
@@ -402,26 +405,24 @@ class Parser {
   }
 
   /**
-   * A quoted string, unescaped. Like libsinsp's lazy `"(?:\\"|.)*?"`, an escaped quote does not close the string;
-   * if no closing quote follows, the last escaped quote closes it (that is where the regex backtracks to).
+   * A quoted string, unescaped. As libsinsp's `lex_quoted_str`, the string ends at the first quote that is not
+   * preceded by a backslash; there is no fallback: when every later quote is escaped (`"a\\"`, `"a\"`), the string
+   * is unterminated and the condition is rejected (Falco rejects it too; it is not `a\`).
    */
   private matchQuoted(): string | undefined {
     const quote = this.text[this.pos];
     if (quote !== '"' && quote !== "'") return undefined;
     const start = this.pos;
-    let lastEscapedQuote = -1;
     let end = -1;
     for (let i = start + 1; i < this.text.length; i++) {
       const c = this.text[i];
       if (c === '\\' && this.text[i + 1] === quote) {
-        lastEscapedQuote = i + 1;
         i++;
       } else if (c === quote) {
         end = i;
         break;
       }
     }
-    if (end < 0) end = lastEscapedQuote;
     if (end < 0) throw this.error(`unterminated quoted string`, start);
     const raw = this.text.slice(start + 1, end);
     this.pos = end + 1;

@@ -31,7 +31,10 @@ export function printOperand(o: FieldOperand): string {
 }
 
 function printTransformerArg(a: TransformerArg): string {
-  if (a.kind === 'string' || a.kind === 'list') return printRight(a);
+  // A transformer argument is a quoted string or a number (Falco's FieldTransformerArg has no bare strings): print a
+  // quoted one quoted, so that `concat(ka.verb, "x")` does not print as the unparseable `concat(ka.verb, x)`.
+  if (a.kind === 'string') return a.quoted ? JSON.stringify(a.value) : a.value;
+  if (a.kind === 'list') return printRight(a);
   return printOperand(a);
 }
 

@@ -3,11 +3,14 @@
  * process-level concerns (argv, exit code) are in bin/peregrine.js; `main` takes its streams so tests can drive it.
  */
 import { fieldsCommand } from './commands/fields.js';
+import { evaluatorCommand, ingestCommand, outputsCommand, runCommand } from './commands/pipeline-commands.js';
 import { replayCommand } from './commands/replay.js';
 import { validateCommand } from './commands/validate.js';
 import { type Command, type CommandIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './usage.js';
 
-const COMMANDS: readonly Command[] = [validateCommand, fieldsCommand, replayCommand];
+const COMMANDS: readonly Command[] = [
+  runCommand, ingestCommand, evaluatorCommand, outputsCommand, validateCommand, fieldsCommand, replayCommand,
+];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

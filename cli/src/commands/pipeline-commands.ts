@@ -1,0 +1,89 @@
+/**
+ * `peregrine run` (the whole pipeline in one process on an in-memory bus: what `npm start` runs) and
+ * `peregrine ingest|evaluator|outputs` (one service each, on Kafka, for when one machine is not enough).
+ */
+import { configFromArgs, PIPELINE_FLAGS_HELP } from '../pipeline/flags.js';
+import {
+  type PipelineIo, type RunningPipeline, startEvaluator, startIngest, startOutputs, startPipeline,
+} from '../pipeline/pipeline.js';
+import type { PeregrineConfig } from '../pipeline/config.js';
+import { runUntilSignal } from '../pipeline/run-until-signal.js';
+import { type Command, type CommandIo, EXIT_FAILURE } from '../usage.js';
+
+type Starter = (config: PeregrineConfig, io: PipelineIo) => Promise<RunningPipeline>;
+
+function pipelineCommand(name: string, summary: string, description: string, start: Starter, localDefaults = false): Command {
+  return {
+    name,
+    summary,
+    help: `Usage: peregrine ${name} [options]
+
+${description}
+
+Options:
+${PIPELINE_FLAGS_HELP}
+  -h, --help             show this help
+
+Signals: SIGTERM/SIGINT stop gracefully (stop accepting, drain, flush,
+commit); SIGHUP reloads the rules.`,
+    async run(args, io: CommandIo) {
+      const config = configFromArgs(args, process.env, localDefaults);
+      let running: RunningPipeline;
+      try {
+        running = await start(config, { stdout: io.stdout });
+      } catch (err) {
+        io.stderr.write(`peregrine ${name}: cannot start: ${(err as Error).message}\n`);
+        return EXIT_FAILURE;
+      }
+      if (running.webhookUrl) {
+        io.stderr.write(`peregrine ${name}: webhook at ${running.webhookUrl} (${running.bus.kind === 'memory' ? 'one process, in-memory bus' : 'Kafka'})\n`);
+      }
+      const evaluator = running.evaluator;
+      return runUntilSignal({
+        logger: running.logger,
+        stop: () => running.stop(),
+        onReload: evaluator ? async () => void (await evaluator.reload()) : undefined,
+      });
+    },
+  };
+}
+
+export const runCommand = pipelineCommand(
+  'run',
+  'run the whole pipeline in one process (webhook, evaluator pool, outputs)',
+  `Runs ingest, the evaluator pool and the outputs in one process, connected
+by an in-memory bus: POST audit events to the webhook (default
+http://127.0.0.1:8765/k8s-audit) and alerts come out on stdout (or the
+--output sinks). The in-memory bus is bounded: when the evaluators fall
+behind, the webhook answers 503 with Retry-After and the apiserver retries.
+It is not durable across a crash: run the services separately on Kafka for
+that.`,
+  startPipeline,
+  true,
+);
+
+export const ingestCommand = pipelineCommand(
+  'ingest',
+  'run the webhook service (writes audit events to Kafka)',
+  `Runs the audit webhook: authenticates the apiserver, tags the cluster and
+writes the raw events to the audit topic, answering 200 only once Kafka has
+them.`,
+  startIngest,
+);
+
+export const evaluatorCommand = pipelineCommand(
+  'evaluator',
+  'run an evaluator (Kafka consumer group member + worker pool)',
+  `Runs one evaluator: a member of the evaluator consumer group on the audit
+topic, evaluating the rules in a worker-thread pool and writing alerts to the
+alerts topic. Run several to share the load.`,
+  startEvaluator,
+);
+
+export const outputsCommand = pipelineCommand(
+  'outputs',
+  'run the outputs service (delivers alerts to stdout, files, HTTP)',
+  `Consumes the alerts topic and delivers every alert to the sinks, retrying
+failing ones and dead-lettering what cannot be delivered.`,
+  startOutputs,
+);

@@ -1,0 +1,168 @@
+/**
+ * Assembles the services on a bus. `startPipeline` is the one-process mode (`peregrine run`): ingest, evaluator and
+ * outputs on the in-memory bus; `startIngest`/`startEvaluator`/`startOutputs` run one service each on Kafka.
+ *
+ * Start order is downstream first (outputs, evaluator, then the webhook), so nothing is accepted before it can be
+ * processed; stop order is the reverse: the webhook stops accepting, the bus is drained (everything accepted is
+ * evaluated and delivered, bounded by a timeout), then the evaluator and the outputs stop and commit.
+ */
+import { hostname } from 'node:os';
+import {
+  type Component, createLogger, createRegistry, type Logger, type LogLevel, type Registry, startAll, stopAll,
+} from '@peregrine/core';
+import { buildEvaluator, type Evaluator } from '@peregrine/evaluator';
+import { buildIngest } from '@peregrine/ingest';
+import { type Bus, KafkaBus, MemoryBus } from '@peregrine/kafka';
+import { buildOutputs } from '@peregrine/outputs';
+import type { PeregrineConfig } from './config.js';
+import { healthServer } from './health-server.js';
+
+export interface RunningPipeline {
+  readonly logger: Logger;
+  readonly bus: Bus;
+  readonly registry: Registry;
+  /** The evaluator, when this process runs one (for SIGHUP reloads). */
+  readonly evaluator?: Evaluator | undefined;
+  /** Where the webhook listens, when this process runs ingest. */
+  readonly webhookUrl?: string | undefined;
+  stop(): Promise<void>;
+}
+
+export interface PipelineIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly logDestination?: NodeJS.WritableStream | undefined;
+}
+
+const DRAIN_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 30_000;
+
+function makeLogger(config: PeregrineConfig, io: PipelineIo, name: string): Logger {
+  return createLogger({ name, level: config.logLevel as LogLevel, destination: io.logDestination });
+}
+
+/** The one-process mode on the in-memory bus. */
+export async function startPipeline(config: PeregrineConfig, io: PipelineIo): Promise<RunningPipeline> {
+  const logger = makeLogger(config, io, 'peregrine');
+  const bus = new MemoryBus({ maxTopicBytes: config.memoryBus.maxTopicBytes, partitions: config.memoryBus.partitions });
+  const registry = createRegistry({ defaultMetrics: true });
+  const deps = { bus, logger, registry, stdout: io.stdout };
+  const outputs = outputsComponents(config, deps);
+  const evaluator = buildEvaluator(evaluatorConfig(config), {
+    bus, topics: config.topics, logger: logger.child({ service: 'evaluator' }), registry,
+  });
+  const ingest = ingestComponent(config, deps);
+  await startAll([...outputs, evaluator, ingest.component], logger);
+
+  const stop = async () => {
+    await stopAll([ingest.component], logger, STOP_TIMEOUT_MS);
+    await drain(bus, config, logger);
+    await stopAll([...outputs, evaluator], logger, STOP_TIMEOUT_MS);
+  };
+  return { logger, bus, registry, evaluator, webhookUrl: ingest.url(), stop };
+}
+
+/** `peregrine ingest`: the webhook, writing to Kafka. */
+export async function startIngest(config: PeregrineConfig, io: PipelineIo): Promise<RunningPipeline> {
+  const logger = makeLogger(config, io, 'peregrine-ingest');
+  const bus = kafkaBus(config, logger);
+  const registry = createRegistry({ defaultMetrics: true });
+  const ingest = ingestComponent(config, { bus, logger, registry, stdout: io.stdout });
+  await startAll([ingest.component], logger);
+  return { logger, bus, registry, webhookUrl: ingest.url(), stop: () => stopAll([ingest.component], logger, STOP_TIMEOUT_MS) };
+}
+
+/** `peregrine evaluator`: one member of the evaluator group, with its own /metrics. */
+export async function startEvaluator(config: PeregrineConfig, io: PipelineIo): Promise<RunningPipeline> {
+  const logger = makeLogger(config, io, 'peregrine-evaluator');
+  const bus = kafkaBus(config, logger);
+  const registry = createRegistry({ defaultMetrics: true });
+  const evaluator = buildEvaluator(evaluatorConfig(config), { bus, topics: config.topics, logger, registry });
+  const components: Component[] = [evaluator];
+  components.push(healthServer(config.metrics.listen, () => [evaluator], [registry]));
+  await startAll(components, logger);
+  return { logger, bus, registry, evaluator, stop: () => stopAll(components, logger, STOP_TIMEOUT_MS) };
+}
+
+/** `peregrine outputs`: consumes alerts from Kafka and delivers them to the sinks. */
+export async function startOutputs(config: PeregrineConfig, io: PipelineIo): Promise<RunningPipeline> {
+  const logger = makeLogger(config, io, 'peregrine-outputs');
+  const bus = kafkaBus(config, logger);
+  const registry = createRegistry({ defaultMetrics: true });
+  const outputs = outputsComponents(config, { bus, logger, registry, stdout: io.stdout });
+  const components: Component[] = [...outputs];
+  components.push(healthServer(config.metrics.listen, () => outputs, [registry]));
+  await startAll(components, logger);
+  return { logger, bus, registry, stop: () => stopAll(components, logger, STOP_TIMEOUT_MS) };
+}
+
+interface Deps {
+  readonly bus: Bus;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly stdout: NodeJS.WritableStream;
+}
+
+function ingestComponent(config: PeregrineConfig, deps: Deps): { component: Component; url: () => string } {
+  const producer = deps.bus.producer();
+  const built = buildIngest(config.ingest, {
+    producer, topic: config.topics.audit, logger: deps.logger.child({ service: 'ingest' }), registry: deps.registry,
+  });
+  const component: Component = {
+    name: 'ingest',
+    start: async () => {
+      await producer.start();
+      await built.component.start();
+    },
+    stop: async () => {
+      await built.component.stop();
+      await producer.stop();
+    },
+    health: () => built.component.health(),
+  };
+  const url = () => {
+    const address = built.app.server.address();
+    const scheme = config.ingest.tls ? 'https' : 'http';
+    if (address && typeof address === 'object') {
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      return `${scheme}://${host}:${address.port}${config.ingest.path}`;
+    }
+    return `${scheme}://${config.ingest.listen}${config.ingest.path}`;
+  };
+  return { component, url };
+}
+
+function outputsComponents(config: PeregrineConfig, deps: Deps): Component[] {
+  const consumer = deps.bus.consumer({ groupId: 'peregrine-outputs', topics: [config.topics.alerts] });
+  const producer = deps.bus.producer();
+  const outputs = buildOutputs(config.outputs, {
+    consumer, producer, deadLetterTopic: config.topics.deadLetter,
+    logger: deps.logger.child({ service: 'outputs' }), registry: deps.registry, stdout: deps.stdout,
+  });
+  return [producer, ...outputs];
+}
+
+function evaluatorConfig(config: PeregrineConfig): PeregrineConfig['evaluator'] {
+  return config.evaluator.hostname ? config.evaluator : { ...config.evaluator, hostname: hostname() };
+}
+
+function kafkaBus(config: PeregrineConfig, logger: Logger): Bus {
+  if (!config.kafka) {
+    throw new Error('no Kafka brokers configured: give --kafka-brokers host:port, KAFKA_BROKERS, or kafka.brokers in --config');
+  }
+  return new KafkaBus(config.kafka, logger.child({ component: 'kafka' }));
+}
+
+/** Waits until everything accepted has been evaluated and delivered (bounded). */
+async function drain(bus: Bus, config: PeregrineConfig, logger: Logger): Promise<void> {
+  if (!(bus instanceof MemoryBus)) return;
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  for (;;) {
+    const pending = bus.lag(config.topics.audit, config.evaluator.groupId) + bus.lag(config.topics.alerts, 'peregrine-outputs');
+    if (pending === 0) return;
+    if (Date.now() > deadline) {
+      logger.error({ pending }, 'shutdown: messages still in the in-memory bus after the drain timeout are lost');
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

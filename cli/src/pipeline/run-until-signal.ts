@@ -1,0 +1,50 @@
+/**
+ * Runs started components until SIGTERM or SIGINT, then stops them gracefully (in reverse order, bounded); SIGHUP
+ * calls `onReload` (the evaluator reloads its rules). A second SIGTERM/SIGINT during the shutdown exits at once.
+ */
+import type { Logger } from '@peregrine/core';
+
+export interface RunOptions {
+  readonly logger: Logger;
+  readonly stop: () => Promise<void>;
+  readonly onReload?: (() => Promise<void>) | undefined;
+}
+
+/** Resolves with the exit code once the components are stopped. */
+export function runUntilSignal(options: RunOptions): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onStop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        options.logger.warn({ signal }, 'second signal: exiting without waiting');
+        process.exit(130);
+      }
+      stopping = true;
+      options.logger.info({ signal }, 'shutting down: no new requests; draining, flushing, committing');
+      options.stop().then(
+        () => {
+          cleanup();
+          options.logger.info('stopped');
+          resolve(0);
+        },
+        (err: unknown) => {
+          cleanup();
+          options.logger.error({ err }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    const onHup = () => {
+      options.logger.info('SIGHUP: reloading the rules');
+      void options.onReload?.().catch((err: unknown) => options.logger.error({ err }, 'reload failed'));
+    };
+    const cleanup = () => {
+      process.off('SIGTERM', onStop);
+      process.off('SIGINT', onStop);
+      process.off('SIGHUP', onHup);
+    };
+    process.on('SIGTERM', onStop);
+    process.on('SIGINT', onStop);
+    process.on('SIGHUP', onHup);
+  });
+}

@@ -1,0 +1,2 @@
+export { EvaluatorConfig } from './config.js';
+export { buildEvaluator, type Evaluator, type EvaluatorDeps, type EvaluatorTopics, type ReloadResult } from './service.js';

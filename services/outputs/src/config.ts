@@ -1,0 +1,203 @@
+/**
+ * The outputs service's configuration: a list of sinks, each a `stdout`, `file` or `http` sink with its own filter
+ * (minimum priority, tags, clusters) and its own retry budget. This module owns one invariant: a configuration that
+ * loads is complete and consistent (every default applied, every sink named uniquely, TLS files paired), so nothing
+ * downstream re-checks it.
+ *
+ *   sinks:
+ *     - type: stdout            # name defaults to "stdout" (or "stdout-1", "stdout-2", ... when there are several)
+ *       format: text
+ *     - type: http
+ *       url: https://sidekick.example:2801/
+ *       minPriority: warning
+ *       headers: { authorization: Bearer ... }
+ *       tls: { caFile: ca.pem }
+ *
+ * Retry settings are common to every sink type because the delivery runner, not the sink, owns retries: a file on a
+ * full disk is retried and dead-lettered exactly like an HTTP receiver that is down.
+ */
+import { PeregrineError, loadConfig } from '@peregrine/core';
+import { parsePriority, PRIORITIES } from '@peregrine/rule-engine';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/** Case-insensitive Falco priority names (and `info`), as a JSON-schema pattern (JS regexes have no inline `(?i)`). */
+const PRIORITY_PATTERN = `^(${[...PRIORITIES, 'info']
+  .map((p) => [...p].map((c) => `[${c.toUpperCase()}${c.toLowerCase()}]`).join(''))
+  .join('|')})$`;
+
+/** Sink names become metric labels and dead-letter headers: keep them plain. */
+const SINK_NAME = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' });
+
+const common = {
+  /** Defaults to the type (`http`), or `<type>-<n>` (1-based among sinks of that type) when the type repeats. */
+  name: Type.Optional(SINK_NAME),
+  /** Falco's order: emergency (most severe) .. debug. Alerts less severe than this are filtered out. */
+  minPriority: Type.String({ pattern: PRIORITY_PATTERN, default: 'debug' }),
+  /** Deliver only alerts carrying any of these tags; empty = all. */
+  tags: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+  /** Deliver only alerts of these clusters; empty = all. */
+  clusters: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+  /** Attempts after the first before an alert is dead-lettered. */
+  retries: Type.Integer({ minimum: 0, default: 5 }),
+  backoffInitialMs: Type.Integer({ minimum: 0, default: 500 }),
+  backoffMaxMs: Type.Integer({ minimum: 0, default: 30_000 }), // 30 s
+  /** Each retry waits `factor` times longer than the one before, up to backoffMaxMs. */
+  backoffFactor: Type.Number({ minimum: 1, default: 2 }),
+  /** Fraction of the delay randomised (+/-), so that many failing writers do not retry in lockstep. */
+  backoffJitter: Type.Number({ minimum: 0, maximum: 1, default: 0.2 }),
+  /** Bound of one write attempt (an HTTP request, a file append). */
+  timeoutMs: Type.Integer({ minimum: 1, default: 10_000 }), // 10 s
+};
+
+const Format = Type.Union([Type.Literal('json'), Type.Literal('text')], { default: 'json' });
+
+export const StdoutSinkConfig = Type.Object({
+  type: Type.Literal('stdout'),
+  ...common,
+  /** `json`: the alert JSON, one per line; `text`: Falco's text line (the alert's `output`). */
+  format: Format,
+}, { additionalProperties: false });
+export type StdoutSinkConfig = Static<typeof StdoutSinkConfig>;
+
+export const FileSinkConfig = Type.Object({
+  type: Type.Literal('file'),
+  ...common,
+  path: Type.String({ minLength: 1 }),
+  format: Format,
+  /** The live file is rotated before a write would take it past this size. */
+  maxBytes: Type.Integer({ minimum: 1, default: 100 * 1024 * 1024 }), // 100 MiB
+  /** Rotated files kept: path.1 (newest) .. path.<maxFiles>; older ones are deleted. */
+  maxFiles: Type.Integer({ minimum: 1, default: 5 }),
+  /** fdatasync after each write, so that "delivered" survives a machine crash, not only a process crash. */
+  fsync: Type.Boolean({ default: false }),
+}, { additionalProperties: false });
+export type FileSinkConfig = Static<typeof FileSinkConfig>;
+
+export const HttpTlsConfig = Type.Object({
+  /** PEM file of the CA(s) that sign the receiver's certificate (instead of the system's). */
+  caFile: Type.Optional(Type.String({ minLength: 1 })),
+  /** Client certificate and key (PEM) for mutual TLS; both or neither. */
+  certFile: Type.Optional(Type.String({ minLength: 1 })),
+  keyFile: Type.Optional(Type.String({ minLength: 1 })),
+  /** Do not verify the receiver's certificate. For tests only. */
+  insecure: Type.Boolean({ default: false }),
+}, { additionalProperties: false, default: {} });
+export type HttpTlsConfig = Static<typeof HttpTlsConfig>;
+
+export const HttpSinkConfig = Type.Object({
+  type: Type.Literal('http'),
+  ...common,
+  url: Type.String({ pattern: '^[Hh][Tt][Tt][Pp][Ss]?://' }),
+  /** Sent with every request (e.g. authorization); values are never logged. */
+  headers: Type.Record(Type.String(), Type.String(), { default: {} }),
+  /** 1: one alert object per POST (what falcosidekick expects); more: a JSON array of up to this many. */
+  batchMaxAlerts: Type.Integer({ minimum: 1, default: 1 }),
+  /** Requests in flight at once to this receiver, over all partitions. */
+  maxInFlight: Type.Integer({ minimum: 1, default: 4 }),
+  tls: HttpTlsConfig,
+}, { additionalProperties: false });
+export type HttpSinkConfig = Static<typeof HttpSinkConfig>;
+
+export const SinkConfig = Type.Union([StdoutSinkConfig, FileSinkConfig, HttpSinkConfig]);
+export type SinkConfig = Static<typeof SinkConfig>;
+
+/**
+ * The `outputs` section. Default: one stdout sink printing JSON lines. The section itself defaults to `{}`, so a
+ * larger schema can embed it as it is (`outputs: OutputsConfig`).
+ */
+export const OutputsConfig = Type.Object({
+  sinks: Type.Array(SinkConfig, { default: [{ type: 'stdout' }] }),
+}, { additionalProperties: false, default: {} });
+export type OutputsConfig = Static<typeof OutputsConfig>;
+
+/** A sink's configuration with its name settled. */
+export type NamedSinkConfig = SinkConfig & { readonly name: string };
+
+const SCHEMA_BY_TYPE: Readonly<Record<string, TSchema>> = {
+  stdout: StdoutSinkConfig,
+  file: FileSinkConfig,
+  http: HttpSinkConfig,
+};
+
+/**
+ * Loads the `outputs` section strictly: defaults, env-string conversion, every problem listed in one
+ * PG_ERR_CONFIG error (unknown keys included), frozen. Unlike a plain `loadConfig(OutputsConfig, raw)`, whose union
+ * errors say only "Expected union value", each sink is checked against the schema of its `type`, so the message
+ * names the offending key.
+ */
+export function loadOutputsConfig(raw: unknown): Readonly<OutputsConfig> {
+  const top = Type.Object({ sinks: Type.Optional(Type.Array(Type.Unknown())) }, { additionalProperties: false });
+  const rawObject = structuredClone(raw ?? {});
+  const problems: string[] = [...Value.Errors(top, rawObject)].map((e) => `  ${e.path || '/'}: ${e.message}`);
+  const rawSinks = problems.length === 0 ? (rawObject as { sinks?: unknown[] }).sinks : undefined;
+  // Each sink is loaded by the schema of its type: TypeBox applies defaults and conversions to a union member only
+  // when the value already fits it, so `timeoutMs: "2500"` (from an environment variable) would fail the union.
+  const sinks = rawSinks?.map((sink, i) => {
+    const loaded = loadSink(sink, `/sinks/${i}`);
+    if (typeof loaded === 'string') problems.push(loaded);
+    return loaded;
+  });
+  if (problems.length > 0) throw new PeregrineError('PG_ERR_CONFIG', `invalid configuration:\n${problems.join('\n')}`);
+  const config = loadConfig(OutputsConfig, sinks === undefined ? {} : { sinks });
+  checkOutputsConfig(config);
+  return config;
+}
+
+/** The loaded sink, or its problems as one string of lines. */
+function loadSink(sink: unknown, path: string): SinkConfig | string {
+  const type = typeof sink === 'object' && sink !== null ? (sink as { type?: unknown }).type : undefined;
+  const schema = typeof type === 'string' ? SCHEMA_BY_TYPE[type] : undefined;
+  if (!schema) return `  ${path}/type: expected one of ${Object.keys(SCHEMA_BY_TYPE).join(', ')} (got ${JSON.stringify(type)})`;
+  try {
+    return loadConfig(schema, sink) as SinkConfig;
+  } catch (err) {
+    if (!(err instanceof PeregrineError)) throw err;
+    return err.message.split('\n').slice(1)
+      .map((line) => (line.startsWith('  /: ') ? `  ${path}: ${line.slice(5)}` : line.replace(/^ {2}\//, `  ${path}/`)))
+      .join('\n');
+  }
+}
+
+/**
+ * Checks what a schema cannot say: unique sink names, paired client cert/key, valid header names. Throws
+ * PG_ERR_CONFIG listing every problem. `buildOutputs` calls it too, for configurations loaded some other way.
+ */
+export function checkOutputsConfig(config: OutputsConfig): void {
+  const problems: string[] = [];
+  const names = sinkNames(config.sinks);
+  const seen = new Set<string>();
+  names.forEach((name, i) => {
+    if (seen.has(name)) problems.push(`  /sinks/${i}/name: '${name}' is used by another sink`);
+    seen.add(name);
+  });
+  config.sinks.forEach((sink, i) => {
+    if (parsePriority(sink.minPriority) === undefined) problems.push(`  /sinks/${i}/minPriority: not a Falco priority`);
+    if (sink.type !== 'http') return;
+    if ((sink.tls.certFile === undefined) !== (sink.tls.keyFile === undefined)) {
+      problems.push(`  /sinks/${i}/tls: certFile and keyFile go together (mutual TLS needs both)`);
+    }
+    for (const header of Object.keys(sink.headers)) {
+      // RFC 9110 token characters; the name (never the value) may be shown.
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) problems.push(`  /sinks/${i}/headers: '${header}' is not a header name`);
+    }
+    try {
+      new URL(sink.url);
+    } catch {
+      problems.push(`  /sinks/${i}/url: not a URL`);
+    }
+  });
+  if (problems.length > 0) throw new PeregrineError('PG_ERR_CONFIG', `invalid configuration:\n${problems.join('\n')}`);
+}
+
+/** Each sink's name: its own, else `<type>` when it is the only sink of its type, else `<type>-<n>`. */
+export function sinkNames(sinks: readonly SinkConfig[]): string[] {
+  const total = new Map<string, number>();
+  for (const s of sinks) total.set(s.type, (total.get(s.type) ?? 0) + 1);
+  const index = new Map<string, number>();
+  return sinks.map((s) => {
+    const n = (index.get(s.type) ?? 0) + 1;
+    index.set(s.type, n);
+    return s.name ?? (total.get(s.type) === 1 ? s.type : `${s.type}-${n}`);
+  });
+}

@@ -35,9 +35,9 @@ commit); SIGHUP reloads the rules.`,
         io.stderr.write(`peregrine ${name}: cannot start: ${(err as Error).message}\n`);
         return EXIT_FAILURE;
       }
-      if (running.webhookUrl) {
-        io.stderr.write(`peregrine ${name}: webhook at ${running.webhookUrl} (${running.bus.kind === 'memory' ? 'one process, in-memory bus' : 'Kafka'})\n`);
-      }
+      const bus = running.bus.kind === 'memory' ? 'one process, in-memory bus' : 'Kafka';
+      if (running.webhookUrl) io.stderr.write(`peregrine ${name}: webhook at ${running.webhookUrl} (${bus})\n`);
+      io.stderr.write(`peregrine ${name}: started (${bus}); SIGTERM stops gracefully, SIGHUP reloads the rules\n`);
       const evaluator = running.evaluator;
       return runUntilSignal({
         logger: running.logger,

@@ -27,7 +27,7 @@ import { isUtf8 } from 'node:buffer';
 /** Containers nested deeper than this make the body invalid (Falco's fastjson has the same kind of cap). */
 export const DEFAULT_MAX_DEPTH = 512;
 
-export type AuditShape = 'EventList' | 'Event' | 'Array';
+export type AuditShape = 'EventList' | 'Event' | 'Array' | 'Lines';
 
 /** The body is acceptable: `count` events, the i-th at bytes [starts[i], ends[i]) of the body. */
 export interface AuditScanOk {
@@ -51,6 +51,9 @@ export interface AuditScanError {
 }
 
 export type AuditScanResult = AuditScanOk | AuditScanError;
+
+/** The syntax error of a body that holds more than one JSON value (JSON lines are read by json-lines.ts). */
+export const TRAILING_DATA_MESSAGE = 'unexpected data after the JSON value';
 
 /** Falco's wording, kept so that operators searching for it find both. */
 export const NOT_AUDIT_MESSAGE = 'data not recognized as a k8s audit event';
@@ -112,7 +115,7 @@ function run(body: Uint8Array, depthCap: number): AuditScanResult {
   }
   if (i >= 0) {
     i = ws(i);
-    if (i !== n) i = fail(i, 'unexpected data after the JSON value');
+    if (i !== n) i = fail(i, TRAILING_DATA_MESSAGE);
   }
   if (i < 0) return { ok: false, kind: 'json', message: `body is not valid JSON: ${errMsg} at byte ${errAt}`, offset: errAt };
   if (shapeAt >= 0) return { ok: false, kind: 'shape', message: NOT_AUDIT_MESSAGE, offset: shapeAt };

@@ -25,10 +25,11 @@ export type PackResult =
 
 /**
  * Splits `body` (already accepted by scanAudit, with `scan` its result) into values of at most `maxBytes`. Returns the
- * body itself as the only value when it fits; fails, without building anything, when a single event is too large.
+ * body itself as the only value when it fits (and is one JSON document); fails, without building anything, when a single event is too large.
  */
 export function packEvents(body: Buffer, scan: AuditScanOk, maxBytes: number): PackResult {
-  if (body.length <= maxBytes) return { ok: true, values: [body], split: false };
+  // JSON lines are not one JSON document: always re-wrapped.
+  if (body.length <= maxBytes && scan.shape !== 'Lines') return { ok: true, values: [body], split: false };
   const { starts, ends, count } = scan;
   for (let i = 0; i < count; i++) {
     const size = ends[i]! - starts[i]!;

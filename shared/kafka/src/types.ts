@@ -43,6 +43,11 @@ export interface BusProducer extends Component {
   send(topic: string, messages: readonly BusMessage[]): Promise<void>;
   /** The largest message value the bus takes; bigger payloads must be split by the caller. */
   readonly maxMessageBytes: number;
+  /**
+   * A round trip to the bus for readiness probes (Kafka: a metadata request, bounded to a few seconds): true when it
+   * answered, false when not; never rejects; updates health(). Absent where the bus is always reachable (memory).
+   */
+  ping?(): Promise<boolean>;
 }
 
 export interface ConsumerOptions {

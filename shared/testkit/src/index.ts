@@ -38,3 +38,7 @@ export function requireConformanceKit(t: TestContext): string | undefined {
   t.skip(`${message}: skipped (place the kit there to run it)`);
   return undefined;
 }
+
+export {
+  buildMockBroker, type MockBroker, mockBrokerBinary, type MockBrokerOptions, requireMockBroker, startMockBroker,
+} from './mock-broker.js';

@@ -16,7 +16,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPeregrineError, type Logger } from '@peregrine/core';
 import { type BusMessage, type BusProducer, HEADER_CLUSTER, HEADER_CONTENT_TYPE, HEADER_RECEIVED_AT } from '@peregrine/kafka';
-import { scanAudit } from '../audit-scan.js';
+import { scanAudit, TRAILING_DATA_MESSAGE } from '../audit-scan.js';
+import { scanJsonLines } from '../json-lines.js';
 import type { Authenticator } from '../auth.js';
 import { type IngestErrorCode, sendError } from '../errors.js';
 import type { IngestMetrics, RejectReason } from '../metrics.js';
@@ -108,7 +109,8 @@ export function auditWebhook(app: FastifyInstance, o: AuditWebhookOptions): void
   async function accept(req: ClusterRequest, reply: FastifyReply): Promise<FastifyReply> {
     const ctx = contexts.get(req)!;
     const body = (req.body as Buffer | undefined) ?? EMPTY;
-    const scan = scanAudit(body);
+    let scan = scanAudit(body);
+    if (!scan.ok && scan.message.includes(TRAILING_DATA_MESSAGE)) scan = scanJsonLines(body);
     if (!scan.ok) {
       return scan.kind === 'json'
         ? reject(req, reply, 400, 'PG_ERR_INGEST_INVALID_JSON', 'invalid_json', scan.message)

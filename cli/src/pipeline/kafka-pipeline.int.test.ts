@@ -1,8 +1,8 @@
 /**
  * The three services as separate processes over a real Kafka-protocol broker (librdkafka's mock cluster, over TCP):
  * EventLists POSTed to ingest end as alerts in a file sink and at an HTTP receiver; two evaluators in one group
- * share the partitions and together produce every expected alert exactly once; an evaluator killed with SIGKILL
- * mid-stream and a new one started leave no expected alert missing.
+ * share the partitions and together produce every expected alert exactly once; an evaluator, or the outputs service,
+ * killed with SIGKILL mid-stream and started again leaves no expected alert missing.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -41,6 +41,10 @@ async function expectedIds(events: readonly unknown[], clusters: readonly string
 
 interface Proc {
   readonly child: ChildProcess;
+  /** The warnings and errors it logged (pino levels 40+), for failure messages. */
+  problems(): string[];
+  /** Every stderr line matching `re`. */
+  lines(re: RegExp): string[];
   /** Resolves with the first stderr line matching `re`. */
   waitFor(re: RegExp, ms?: number): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -57,6 +61,8 @@ function peregrine(t: TestContext, args: string[]): Proc {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const proc: Proc = {
     child,
+    problems: () => buffered.split('\n').filter((l) => /"level":(4|5|6)0/.test(l)),
+    lines: (re) => buffered.split('\n').filter((l) => re.test(l)),
     waitFor: (re, ms = 30_000) => new Promise((resolve, reject) => {
       const check = () => {
         const line = buffered.split('\n').find((l) => re.test(l));
@@ -125,7 +131,7 @@ async function setup(t: TestContext): Promise<{ config: string; dir: string } | 
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const config = join(dir, 'peregrine.yaml');
   writeFileSync(config, [
-    'logLevel: info',
+    'logLevel: debug', // the consumers' group joins are logged at debug: the tests wait for them
     'topics: { audit: audit, alerts: alerts, deadLetter: dead }',
     'kafka:',
     `  brokers: [${broker.bootstrap.join(', ')}]`,
@@ -162,6 +168,15 @@ test('three services over Kafka: two evaluators share the work, every alert exac
   const ingest = peregrine(t, ['ingest', '--config', env.config, '--listen', '127.0.0.1:0', '--insecure']);
   const url = /webhook at (\S+)/.exec(await ingest.waitFor(/webhook at /))![1]!;
   await Promise.all([...evaluators.map((e) => e.waitFor(/peregrine evaluator: started/)), outputs.waitFor(/peregrine outputs: started/)]);
+  // Steady state: the group has settled, the two members' latest assignments split the 4 partitions between them.
+  const assignment = (p: Proc): number[] => {
+    const last = p.lines(/joined the group/).at(-1);
+    return last ? ((JSON.parse(last) as { assignment: { audit?: number[] } }).assignment.audit ?? []) : [];
+  };
+  await until(() => {
+    const [a, b] = evaluators.map(assignment) as [number[], number[]];
+    return a.length > 0 && b.length > 0 && [...a, ...b].sort().join() === '0,1,2,3';
+  }, 'the two evaluators to share the partitions');
 
   const events = caseEvents();
   const clusters = ['c1', 'c2', 'c3', 'c4'];
@@ -173,38 +188,44 @@ test('three services over Kafka: two evaluators share the work, every alert exac
     `${expected.length} alerts in the file and at the receiver`);
   // Steady state (no member joined or left while the events flowed): exactly once, nothing missing, nothing twice.
   await new Promise((r) => setTimeout(r, 1000));
-  assert.deepEqual(fileIds(alertsFile).sort(), expected);
+  const problems = [...evaluators, outputs, ingest].flatMap((p) => p.problems()).join('\n');
+  assert.deepEqual(fileIds(alertsFile).sort(), expected, `duplicates or losses; what the services logged:\n${problems}`);
   assert.deepEqual(http.ids().sort(), expected);
 });
 
-test('an evaluator killed with SIGKILL mid-stream and a new one started: no expected alert is missing', async (t) => {
-  const env = await setup(t);
-  if (!env) return;
-  const alertsFile = join(env.dir, 'alerts.jsonl');
-  const common = ['--config', env.config, '--metrics-listen', '127.0.0.1:0'];
-  const outputs = peregrine(t, ['outputs', ...common, '--output', `file:${alertsFile}`]);
-  const first = peregrine(t, ['evaluator', ...common]);
-  const ingest = peregrine(t, ['ingest', '--config', env.config, '--listen', '127.0.0.1:0', '--insecure']);
-  const url = /webhook at (\S+)/.exec(await ingest.waitFor(/webhook at /))![1]!;
-  await Promise.all([first.waitFor(/peregrine evaluator: started/), outputs.waitFor(/peregrine outputs: started/)]);
+for (const victim of ['evaluator', 'outputs'] as const) {
+  test(`the ${victim} killed with SIGKILL mid-stream and started again: no expected alert is missing`, async (t) => {
+    const env = await setup(t);
+    if (!env) return;
+    const alertsFile = join(env.dir, 'alerts.jsonl');
+    const common = ['--config', env.config, '--metrics-listen', '127.0.0.1:0'];
+    const start = {
+      outputs: () => peregrine(t, ['outputs', ...common, '--output', `file:${alertsFile}`]),
+      evaluator: () => peregrine(t, ['evaluator', ...common]),
+    };
+    const running = { outputs: start.outputs(), evaluator: start.evaluator() };
+    const ingest = peregrine(t, ['ingest', '--config', env.config, '--listen', '127.0.0.1:0', '--insecure']);
+    const url = /webhook at (\S+)/.exec(await ingest.waitFor(/webhook at /))![1]!;
+    await Promise.all([running.evaluator.waitFor(/peregrine evaluator: started/), running.outputs.waitFor(/peregrine outputs: started/)]);
 
-  const events = caseEvents();
-  const clusters = Array.from({ length: 8 }, (_, i) => `k${i}`);
-  const sending = (async () => {
-    for (const c of clusters) {
-      assert.equal(await post(`${url}/${c}`, list(events)), 200);
-      await new Promise((r) => setTimeout(r, 150));
-    }
-  })();
-  await until(() => fileIds(alertsFile).length > 0, 'the first alerts');
-  await first.stop('SIGKILL');
-  const second = peregrine(t, ['evaluator', ...common]);
-  await second.waitFor(/peregrine evaluator: started/);
-  await sending;
+    const events = caseEvents();
+    const clusters = Array.from({ length: 8 }, (_, i) => `k${i}`);
+    const sending = (async () => {
+      for (const c of clusters) {
+        assert.equal(await post(`${url}/${c}`, list(events)), 200);
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    })();
+    await until(() => fileIds(alertsFile).length > 0, 'the first alerts');
+    await running[victim].stop('SIGKILL');
+    const restarted = start[victim]();
+    await restarted.waitFor(new RegExp(`peregrine ${victim}: started`));
+    await sending;
 
-  const expected = [...new Set(await expectedIds(events, clusters))].sort();
-  await until(() => new Set(fileIds(alertsFile)).size >= expected.length, `all ${expected.length} distinct alerts`, 90_000);
-  const got = fileIds(alertsFile);
-  assert.deepEqual([...new Set(got)].sort(), expected, 'every expected alert, none unexpected');
-  t.diagnostic(`alerts delivered: ${got.length}, distinct: ${expected.length}, duplicates after the kill: ${got.length - expected.length}`);
-});
+    const expected = [...new Set(await expectedIds(events, clusters))].sort();
+    await until(() => new Set(fileIds(alertsFile)).size >= expected.length, `all ${expected.length} distinct alerts`, 90_000);
+    const got = fileIds(alertsFile);
+    assert.deepEqual([...new Set(got)].sort(), expected, 'every expected alert, none unexpected');
+    t.diagnostic(`${victim} killed: alerts delivered ${got.length}, distinct ${expected.length}, duplicates ${got.length - expected.length}`);
+  });
+}

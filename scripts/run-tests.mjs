@@ -24,7 +24,7 @@ function findTests(dir, out = []) {
 
 const packageDirs = ['shared', 'services']
   .flatMap((d) => readdirSync(join(root, d)).map((n) => join(root, d, n)))
-  .concat([join(root, 'cli')]);
+  .concat([join(root, 'cli'), join(root, 'bench')]);
 const files = packageDirs
   .map((d) => join(d, 'dist'))
   .filter((d) => { try { return statSync(d).isDirectory(); } catch { return false; } })

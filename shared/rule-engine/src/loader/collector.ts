@@ -119,24 +119,11 @@ export class Collector {
       if (!item.has('items')) item.error('PG_ERR_RULE_SCHEMA', `missing required key 'items'`);
       return;
     }
-    const existing = this.lists.get(name);
-    const position = ++this.#counter;
-    if (mode === 'append' || mode === 'replace') {
-      if (!existing) {
-        item.error('PG_ERR_RULE_OVERRIDE',
-          `list uses '${mode === 'append' ? 'append' : 'override: replace'}' but no list named '${name}' exists yet`);
-        return;
-      }
-      existing.items = mode === 'append' ? [...existing.items, ...items] : items;
-      existing.visibility = position;
-      return;
-    }
-    if (existing) {
-      existing.items = items;
-      existing.visibility = position;
-      return;
-    }
-    this.lists.set(name, { name, items, index: position, visibility: position, origin: item.origin, used: false });
+    this.#define('list', this.lists, item, name, mode,
+      (position) => ({ name, items, index: position, visibility: position, origin: item.origin, used: false }),
+      (list, append) => {
+        list.items = append ? [...list.items, ...items] : items;
+      });
   }
 
   #addMacro(item: Item): void {
@@ -151,24 +138,34 @@ export class Collector {
     if (mode === 'invalid') return;
     const condition = item.text('condition', true);
     if (condition === undefined) return;
-    const existing = this.macros.get(name);
+    this.#define('macro', this.macros, item, name, mode,
+      (position) => ({ name, condition, index: position, visibility: position, origin: item.origin, used: false }),
+      (macro, append) => {
+        macro.condition = append ? joinWithSpace(macro.condition, condition) : condition;
+      });
+  }
+
+  /**
+   * Falco's definition semantics, shared by lists and macros: a plain definition creates the entry, or replaces its
+   * value in place (keeping its index, hence its load order); `append` and `override: replace` need an existing entry.
+   * Every definition moves the entry's visibility to the current position (see passes/resolve-lists.ts).
+   */
+  #define<E extends { visibility: number }>(
+    kind: 'list' | 'macro', entries: Map<string, E>, item: Item, name: string, mode: 'define' | 'append' | 'replace',
+    create: (position: number) => E, update: (entry: E, append: boolean) => void,
+  ): void {
+    const existing = entries.get(name);
     const position = ++this.#counter;
-    if (mode === 'append' || mode === 'replace') {
-      if (!existing) {
+    if (!existing) {
+      if (mode === 'define') entries.set(name, create(position));
+      else {
         item.error('PG_ERR_RULE_OVERRIDE',
-          `macro uses '${mode === 'append' ? 'append' : 'override: replace'}' but no macro named '${name}' exists yet`);
-        return;
+          `${kind} uses '${mode === 'append' ? 'append' : 'override: replace'}' but no ${kind} named '${name}' exists yet`);
       }
-      existing.condition = mode === 'append' ? joinWithSpace(existing.condition, condition) : condition;
-      existing.visibility = position;
       return;
     }
-    if (existing) {
-      existing.condition = condition;
-      existing.visibility = position;
-      return;
-    }
-    this.macros.set(name, { name, condition, index: position, visibility: position, origin: item.origin, used: false });
+    update(existing, mode === 'append');
+    existing.visibility = position;
   }
 
   #addRule(item: Item, legacy: boolean): void {

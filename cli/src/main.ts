@@ -2,6 +2,7 @@
  * The `peregrine` command: dispatches to a subcommand, prints help, and turns errors into exit codes. The only
  * process-level concerns (argv, exit code) are in bin/peregrine.js; `main` takes its streams so tests can drive it.
  */
+import { benchCommand } from './commands/bench-rules.js';
 import { fieldsCommand } from './commands/fields.js';
 import { evaluatorCommand, ingestCommand, outputsCommand, runCommand } from './commands/pipeline-commands.js';
 import { replayCommand } from './commands/replay.js';
@@ -9,7 +10,7 @@ import { validateCommand } from './commands/validate.js';
 import { type Command, type CommandIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './usage.js';
 
 const COMMANDS: readonly Command[] = [
-  runCommand, ingestCommand, evaluatorCommand, outputsCommand, validateCommand, fieldsCommand, replayCommand,
+  runCommand, ingestCommand, evaluatorCommand, outputsCommand, validateCommand, fieldsCommand, replayCommand, benchCommand,
 ];
 
 function topHelp(): string {

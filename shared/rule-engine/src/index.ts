@@ -13,6 +13,7 @@ export {
   loadRuleFiles, loadRules, readRuleInputs, type LoadOptions, type LoadResult, type LoadStats, type RulesInput,
 } from './loader/load.js';
 export { ENGINE_VERSION, PROVIDED_PLUGINS } from './loader/versions.js';
+export type { CheckSummary, ConditionSummary } from './passes/condition-summary.js';
 export {
   type CompiledRule, type EvaluateOptions, type Match, type RuleMatching, type RuleTiming, Ruleset,
 } from './runtime/ruleset.js';

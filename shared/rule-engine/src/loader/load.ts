@@ -17,6 +17,7 @@ import { compileOutput } from '../compiler/output.js';
 import { ConditionError, type Diagnostic, type DiagnosticCode } from '../errors.js';
 import { appendExceptions } from '../passes/exceptions.js';
 import { expandMacros, type MacroTable } from '../passes/expand-macros.js';
+import { summarizeCondition } from '../passes/condition-summary.js';
 import { partitionKeys } from '../passes/partition-keys.js';
 import { resolveListItems, substituteLists, type ResolvedList } from '../passes/resolve-lists.js';
 import { type Priority, priorityRank } from '../priority.js';
@@ -41,6 +42,11 @@ export interface LoadOptions {
   readonly minPriority?: Priority;
   /** Default for `Ruleset.evaluate`. Default: `first`, as Falco. */
   readonly ruleMatching?: RuleMatching;
+  /**
+   * Index rules by the resources their condition can match (default: true). `false` runs every active rule on every
+   * event in load order: the same matches, more work; benchmarks use it to measure what the index saves.
+   */
+  readonly partition?: boolean;
 }
 
 export interface LoadStats {
@@ -152,7 +158,7 @@ class Load {
     const min = priorityRank(this.options.minPriority ?? 'Debug');
     const active = compiled.filter((r) => r.enabled && priorityRank(r.priority) <= min);
     const ok = this.#errors.length === 0;
-    const ruleset = ok ? new Ruleset(compiled, active, this.options.ruleMatching ?? 'first') : undefined;
+    const ruleset = ok ? new Ruleset(compiled, active, this.options.ruleMatching ?? 'first', this.options.partition ?? true) : undefined;
     return {
       ok,
       errors: this.#errors,
@@ -297,9 +303,10 @@ class Load {
       this.#report('warning', 'PG_WARN_RULE_NEVER_MATCHES',
         'the condition asks for two different resources at once and can never match', rule.origin, label);
     }
+    const { fields, operators, checks } = summarizeCondition(expanded);
     return {
       name: rule.name, desc: rule.desc, priority: rule.priority, tags: rule.tags, source: rule.source,
-      enabled: rule.enabled, index: rule.index, condition, output, partition,
+      enabled: rule.enabled, index: rule.index, condition, output, partition, fields, operators, checks,
       pos: this.#files.position(rule.origin),
     };
   }

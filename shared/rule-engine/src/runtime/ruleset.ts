@@ -8,12 +8,16 @@
  *   anyResource:             -> [rule 3 (any), ...]   (events whose resource no rule names)
  *
  * `first` (Falco's default) stops at the first match, `all` reports every match in load order.
+ *
+ * With `partition: false` (LoadOptions) there is no index: every active rule sits in `anyResource` and runs on every
+ * event, in load order. Same matches, more work: it exists to measure what the index saves (bench/), never to serve.
  */
 import type { AuditEvent } from '../event.js';
 import type { Predicate } from '../compiler/compile.js';
 import type { OutputFormatter } from '../compiler/output.js';
 import type { SourcePos } from '../errors.js';
 import { ANY_RESOURCE, type PartitionKeys } from '../passes/partition-keys.js';
+import type { CheckSummary } from '../passes/condition-summary.js';
 import type { Priority } from '../priority.js';
 
 export type RuleMatching = 'first' | 'all';
@@ -29,7 +33,14 @@ export interface CompiledRule {
   readonly index: number;
   readonly condition: Predicate;
   readonly output: OutputFormatter;
+  /** The resources the condition can match (inferred), or `any`; kept even when the Ruleset is not partitioned. */
   readonly partition: PartitionKeys;
+  /** Distinct field operands of the expanded condition (`jevt.value[/stage]`, `ka.req.configmap.obj`), in order. */
+  readonly fields: readonly string[];
+  /** Distinct operators of the expanded condition (`in`, `contains`, `startswith anyof`), in order. */
+  readonly operators: readonly string[];
+  /** Every check of the expanded condition (field, operator, number of literal values), in source order. */
+  readonly checks: readonly CheckSummary[];
   /** Where the rule was first defined. */
   readonly pos?: SourcePos | undefined;
 }
@@ -52,19 +63,25 @@ export class Ruleset {
   readonly #byResource = new Map<string, readonly CompiledRule[]>();
   readonly #anyResource: readonly CompiledRule[];
   readonly #ruleMatching: RuleMatching;
+  /** Whether evaluation uses the resource index (LoadOptions.partition). */
+  readonly partitioned: boolean;
 
   /**
    * @param rules every k8s_audit rule, in load order, including disabled ones (listed, never evaluated)
    * @param active the rules to evaluate: enabled and at or above the minimum priority
+   * @param partition false: no resource index, every active rule runs on every event (for measurements)
    */
   constructor(
     readonly rules: readonly CompiledRule[],
     active: readonly CompiledRule[],
     ruleMatching: RuleMatching = 'first',
+    partition = true,
   ) {
     this.#ruleMatching = ruleMatching;
     const sorted = [...active].sort((a, b) => a.index - b.index);
-    this.#anyResource = sorted.filter((r) => r.partition === ANY_RESOURCE);
+    this.partitioned = partition;
+    this.#anyResource = partition ? sorted.filter((r) => r.partition === ANY_RESOURCE) : sorted;
+    if (!partition) return;
     const resources = new Set<string>();
     for (const r of sorted) if (r.partition !== ANY_RESOURCE) for (const k of r.partition) resources.add(k);
     for (const resource of resources) {
@@ -77,7 +94,7 @@ export class Ruleset {
     return (resource !== undefined && this.#byResource.get(resource)) || this.#anyResource;
   }
 
-  /** How many active rules could not be narrowed to resources and run on every event. */
+  /** How many active rules run on every event: those not narrowed to resources (all of them when not partitioned). */
   get unpartitionedCount(): number {
     return this.#anyResource.length;
   }

@@ -1,0 +1,204 @@
+/**
+ * What the evaluator's per-event work costs on ONE core, against the floor it cannot go below: `JSON.parse` of the
+ * event text. Same generated events (as JSON strings, one Event each), same process, same run:
+ *
+ *   JSON.parse                                   the floor
+ *   decode only                                  decodeAuditPayload alone: what the decoder adds to JSON.parse
+ *   decode + evaluate   x {falco, ours} x {partitioned, unpartitioned} x {first, all}    what a worker does per event
+ *   evaluate only       x {falco, ours} x {partitioned, unpartitioned} x {first, all}    events decoded beforehand
+ *
+ * "decode" is `decodeAuditPayload` (JSON.parse, the Event/EventList shape check, the stageTimestamp), exactly as the
+ * evaluator's worker calls it. "unpartitioned" loads the rules with `partition: false`: every active rule runs on every
+ * event in load order, so the pair measures what the resource index saves.
+ *
+ * Method (chunked-rounds.ts): the events are cut into 20 chunks; each round runs every variant on the same chunk, in
+ * a shuffled order, so the variants compared are measured within a fraction of a second of each other; a variant's
+ * time per pass is the sum over chunks of each chunk's median over the cycles (as many cycles as `--seconds` allows
+ * the median variant, at least 5), so noise from other processes on the shared machine spoils samples, not medians.
+ *
+ * Heap hygiene (measured, not a detail): keeping the 20,000 decoded events alive while JSON.parse ran made parsing
+ * 2-4x slower, because every major GC then marks that whole object graph, which a real worker never holds. So an
+ * "evaluate only" variant decodes its chunk (untimed) just before running it and drops it after, and a full GC
+ * (untimed) starts every round; between rounds the heap holds only the event texts and the rulesets.
+ *
+ *   node bench/dist/evaluator-core.js [--quick] [--seconds N] [--save TAG]
+ */
+import { loadavg } from 'node:os';
+import { decodeAuditPayload, loadRuleFiles, type RuleMatching, type Ruleset } from '@peregrine/rule-engine';
+import { generateEvents } from './gen/audit-events.js';
+import { benchMain, isEntryPoint } from './lib/cli.js';
+import { type BenchOptions, type BenchResult, machine, type Row } from './results.js';
+import { type ChunkedVariant, measureChunked } from './chunked-rounds.js';
+import { benchRulesets } from './rulesets.js';
+
+/** Targets of the issue: decode+evaluate (Falco's current ruleset, first, partitioned) vs JSON.parse; index gain. */
+export const TARGETS = { decodeEvaluateVsJsonParse: 0.85, partitionedVsUnpartitionedEvalOnly: 2 } as const;
+
+type Step = 'JSON.parse' | 'decode only' | 'decode + evaluate' | 'evaluate only';
+
+interface Variant extends ChunkedVariant {
+  readonly step: Step;
+  readonly rules: string;
+  readonly partition: boolean | undefined;
+  readonly matching: RuleMatching | undefined;
+}
+
+type Decoded = ReturnType<typeof decodeAuditPayload>['events'];
+/** The decoded events of one chunk, present only while an "evaluate only" variant runs it (see "Heap hygiene"). */
+let decoded: Decoded = [];
+
+const CHUNKS = 20;
+
+export interface EvaluatorCoreOptions extends Partial<BenchOptions> {
+  /** Generated events (default 20,000; quick 1,000). */
+  readonly events?: number;
+  /** Timed cycles over all chunks (default: from `seconds`, 5 to 20; quick: 3). */
+  readonly cycles?: number;
+  /** Generator seed (default 1). */
+  readonly seed?: number;
+}
+
+/**
+ * Measures; prints nothing and writes nothing (see lib/cli.ts). Resolves to rows, ratios (the two targets, and the
+ * same pair per ruleset and matching mode) and notes (each target met or missed, with the numbers).
+ * `seconds` is about the measured time of the median variant (it sets the number of cycles, 5 to 20).
+ */
+export async function run(options: EvaluatorCoreOptions = {}): Promise<BenchResult> {
+  const quick = options.quick ?? false;
+  const seconds = options.seconds ?? (quick ? 0.5 : 3);
+  // Quick is for a first look and the smoke test: few events, short slices; the numbers are only indicative.
+  const count = options.events ?? (quick ? 1_000 : 20_000);
+  const seed = options.seed ?? 1;
+  // The 1-minute load average before and after: on a shared machine it says how much others competed for the cores.
+  const loadBefore = loadavg()[0]!;
+  const texts = generateEvents(count, seed).map((e) => JSON.stringify(e));
+  const bytes = texts.reduce((a, t) => a + Buffer.byteLength(t), 0);
+  const chunkSize = Math.ceil(count / CHUNKS);
+  const chunks = Array.from({ length: Math.ceil(count / chunkSize) }, (_, c) => texts.slice(c * chunkSize, (c + 1) * chunkSize));
+  const decodeChunk = (c: number) => {
+    decoded = chunks[c]!.flatMap((t) => decodeAuditPayload(t).events);
+  };
+  const dropDecoded = () => {
+    decoded = [];
+  };
+
+  const { rulesets, note } = benchRulesets();
+  const notes: string[] = note ? [note] : [];
+  const variants: Variant[] = [{ step: 'JSON.parse', rules: '-', partition: undefined, matching: undefined, run: (c) => {
+    let n = 0;
+    for (const t of chunks[c]!) n += (JSON.parse(t) as { verb?: string }).verb?.length ?? 0;
+    return n;
+  } }, { step: 'decode only', rules: '-', partition: undefined, matching: undefined, run: (c) => {
+    let n = 0;
+    for (const t of chunks[c]!) n += decodeAuditPayload(t).events.length;
+    return n;
+  } }];
+  const ruleStats: Record<string, unknown> = {};
+  for (const rs of rulesets) {
+    for (const partition of [true, false]) {
+      const loaded = await loadRuleFiles(rs.paths, { partition });
+      if (!loaded.ok || !loaded.ruleset) throw new Error(`${rs.name} rules do not load: ${loaded.errors.map((e) => e.message).join('; ')}`);
+      if (partition) ruleStats[rs.name] = { activeRules: loaded.stats.activeRules, unpartitionedRules: loaded.stats.unpartitionedRules };
+      const ruleset = loaded.ruleset;
+      for (const matching of ['first', 'all'] as const) {
+        variants.push({ step: 'decode + evaluate', rules: rs.name, partition, matching, run: (c) => decodeAndEvaluate(chunks[c]!, ruleset, matching) });
+      }
+      for (const matching of ['first', 'all'] as const) {
+        variants.push({
+          step: 'evaluate only', rules: rs.name, partition, matching,
+          prepare: decodeChunk, run: () => evaluateOnly(decoded, ruleset, matching), release: dropDecoded,
+        });
+      }
+    }
+  }
+
+  const measured = await measureChunked(variants, {
+    chunks: chunks.length, cycles: options.cycles ?? (quick ? 3 : undefined), seconds, minCycles: 5, maxCycles: 20,
+  });
+  const rateOf = (i: number) => count / (measured.nsPerPass[i]! / 1e9);
+  const parseIndex = 0;
+  const rows: Row[] = variants.map((v, i) => {
+    const rate = rateOf(i);
+    return {
+      step: v.step, rules: v.rules, index: v.partition === undefined ? '-' : v.partition ? 'partitioned' : 'unpartitioned',
+      matching: v.matching ?? '-', 'events/s': Math.round(rate), 'us/event': Number((1e6 / rate).toFixed(2)),
+      'vs JSON.parse': Number((rate / rateOf(parseIndex)).toFixed(3)),
+    };
+  });
+
+  const find = (step: Step, rules: string, partition: boolean, matching: RuleMatching) =>
+    variants.findIndex((v) => v.step === step && v.rules === rules && v.partition === partition && v.matching === matching);
+  const ratioOf = (a: number, b: number) => rateOf(a) / rateOf(b);
+  const main = rulesets[0]!.name; // falco when the kit is there
+  const ratios: Record<string, number> = {
+    decodeEvaluateVsJsonParse: round3(ratioOf(find('decode + evaluate', main, true, 'first'), parseIndex)),
+    partitionedVsUnpartitionedEvalOnly: round3(ratioOf(find('evaluate only', main, true, 'first'), find('evaluate only', main, false, 'first'))),
+  };
+  for (const rs of rulesets) {
+    for (const matching of ['first', 'all'] as const) {
+      ratios[`${rs.name}.${matching}.decodeEvaluateVsJsonParse`] = round3(ratioOf(find('decode + evaluate', rs.name, true, matching), parseIndex));
+      ratios[`${rs.name}.${matching}.partitionedVsUnpartitionedEvalOnly`] =
+        round3(ratioOf(find('evaluate only', rs.name, true, matching), find('evaluate only', rs.name, false, matching)));
+    }
+  }
+  if (main !== 'falco') notes.push(`the two headline ratios are for our rules (${main}), not Falco's: the kit is missing`);
+  notes.push(...targetNotes(ratios, rows, main));
+  return {
+    bench: 'evaluator-core',
+    machine: machine(),
+    settings: {
+      quick, seconds, events: count, seed, eventSource: 'generator', meanEventBytes: Math.round(bytes / count),
+      chunks: chunks.length, cycles: measured.cycles, fullGcBeforeRounds: measured.gcBeforeRounds, rules: ruleStats, targets: TARGETS,
+      loadAverage1m: { before: round3(loadBefore), after: round3(loadavg()[0]!) },
+    },
+    rows,
+    ratios,
+    notes,
+  };
+}
+
+function decodeAndEvaluate(texts: readonly string[], ruleset: Ruleset, ruleMatching: RuleMatching): number {
+  let n = 0;
+  const options = { ruleMatching };
+  for (const t of texts) for (const e of decodeAuditPayload(t).events) n += ruleset.evaluate(e, options).length;
+  return n;
+}
+
+function evaluateOnly(events: Decoded, ruleset: Ruleset, ruleMatching: RuleMatching): number {
+  let n = 0;
+  const options = { ruleMatching };
+  for (const e of events) n += ruleset.evaluate(e, options).length;
+  return n;
+}
+
+/** One line per target, saying met or missed, with the numbers behind the ratio. */
+function targetNotes(ratios: Readonly<Record<string, number>>, rows: readonly Row[], main: string): string[] {
+  const row = (step: string, index: string) => rows.find((r) => r['step'] === step && r['rules'] === main && r['index'] === index && r['matching'] === 'first');
+  const parse = rows[0]!;
+  const decodeOnly = rows[1]!;
+  const de = row('decode + evaluate', 'partitioned');
+  const evalP = row('evaluate only', 'partitioned');
+  const evalU = row('evaluate only', 'unpartitioned');
+  const fmt = (r: Row | undefined) => `${Number(r?.['events/s']).toLocaleString('en-US')} events/s, ${String(r?.['us/event'])} us/event`;
+  const verdict = (name: keyof typeof TARGETS, detail: string) => {
+    const value = ratios[name]!;
+    const target = TARGETS[name];
+    return value >= target
+      ? `target met: ${name} = ${value} >= ${target} (${detail})`
+      : `TARGET MISSED: ${name} = ${value} < ${target}, short by ${(target - value).toFixed(3)} (${detail})`;
+  };
+  const us = (r: Row | undefined) => Number(r?.['us/event']);
+  const breakdown = `of the ${(us(de) - us(parse)).toFixed(2)} us per event over JSON.parse, decodeAuditPayload's own work ` +
+    `(shape check, stageTimestamp) is ${(us(decodeOnly) - us(parse)).toFixed(2)} us and the rules ${(us(de) - us(decodeOnly)).toFixed(2)} us ` +
+    `(\`peregrine bench rules\` shows which rules)`;
+  return [
+    verdict('decodeEvaluateVsJsonParse', `decode + evaluate, ${main}, first, partitioned: ${fmt(de)}; JSON.parse: ${fmt(parse)}; ${breakdown}`),
+    verdict('partitionedVsUnpartitionedEvalOnly', `evaluate only, ${main}, first: partitioned ${fmt(evalP)}; unpartitioned ${fmt(evalU)}`),
+  ];
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+if (isEntryPoint(import.meta.url)) await benchMain(run);

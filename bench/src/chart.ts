@@ -4,7 +4,7 @@
  * and every stage of the pipeline side by side (JSON.parse alone, decode + evaluate on one thread, the pool at N
  * workers, ingest with and without JSON.parse and to Kafka, end-to-end sustained). A figure a bench did not produce is
  * left out, never drawn as zero. Where evaluator-core ran, its single-thread figures are used (it measures them with a
- * cleaner heap than the pool bench's references).
+ * cleaner heap than the pool bench's references), for the project's rules, the ones the pool and the e2e run.
  *
  *   node bench/dist/chart.js [--save TAG]      (default tag: local)
  */
@@ -57,7 +57,8 @@ function stageBars(inputs: ChartInputs): Bar[] {
   const core = inputs.evaluatorCore?.rows;
   const stages = inputs.pool?.settings['stages'] as { jsonParse?: number; decodeEvaluate?: number; poolAtCores?: number; cores?: number } | undefined;
   const coreParse = num(core?.find((r) => r['step'] === 'JSON.parse'), 'events/s');
-  const coreDecode = num(core?.find((r) => r['step'] === 'decode + evaluate' && r['index'] === 'partitioned' && r['matching'] === 'first'), 'events/s');
+  // The same rules as the pool (the project's rules/, "ours" in evaluator-core), so the two bars compare.
+  const coreDecode = num(core?.find((r) => r['step'] === 'decode + evaluate' && r['rules'] === 'ours' && r['index'] === 'partitioned' && r['matching'] === 'first'), 'events/s');
   add('JSON.parse alone (1 thread)', coreParse ?? stages?.jsonParse);
   add('decode + evaluate (1 thread)', coreDecode ?? stages?.decodeEvaluate);
   add(`evaluator pool, ${stages?.cores ?? 'N'} workers`, stages?.poolAtCores);
@@ -68,7 +69,7 @@ function stageBars(inputs: ChartInputs): Bar[] {
   for (const mode of ['embedded', 'kafka']) {
     const zeroLoss = inputs.e2e?.rows.filter((r) => r['mode'] === mode && r['zero loss'] === 'yes') ?? [];
     const best = Math.max(0, ...zeroLoss.map((r) => num(r, 'sustained ev/s') ?? 0));
-    add(`end to end, ${mode === 'embedded' ? 'peregrine run' : '3 services on Kafka'} (sustained, no loss)`, best || undefined);
+    add(`e2e, ${mode === 'embedded' ? 'peregrine run' : '3 services + Kafka'} (sustained, no loss)`, best || undefined);
   }
   return bars;
 }

@@ -16,6 +16,11 @@
  * and small) counts exactly once, so the result is not biased toward the chunks that happened to be measured often.
  * On the shared 2-core machines this held ratios steady where whole-pass slices of several seconds did not.
  *
+ * The clock is the process's CPU time (user + system, microsecond resolution), not the wall clock: on the shared
+ * 2-core machines another process taking a core for a while stretches wall time but not our CPU time (measured: with
+ * a load average of 3, wall-clock rates of the same variant moved by 2x between runs, CPU-time rates by ~10%). It
+ * counts all of the process's threads, so parallel GC work is included: what a worker would spend.
+ *
  * Invariant: nothing but `run` is timed; `prepare`/`release` and the full GC before each round are outside the clock.
  */
 import { setFlagsFromString } from 'node:v8';
@@ -58,9 +63,9 @@ export async function measureChunked(variants: readonly ChunkedVariant[], option
     // An empty nursery for every run: otherwise a variant pays for the young-generation garbage the variant before it
     // left (measured: the variant that always followed JSON.parse came out ~10% slower than its identical twin).
     gc?.({ type: 'minor' });
-    const started = process.hrtime.bigint();
+    const started = cpuNs();
     keep += v.run(chunk);
-    const ns = Number(process.hrtime.bigint() - started);
+    const ns = cpuNs() - started;
     v.release?.();
     return ns;
   };
@@ -87,6 +92,12 @@ export async function measureChunked(variants: readonly ChunkedVariant[], option
   }
   const nsPerPass = samples.map((perChunk) => perChunk.reduce((total, times) => total + median(times), 0));
   return { nsPerPass, cycles, gcBeforeRounds: gc !== undefined };
+}
+
+/** CPU time used by this process so far, in nanoseconds (microsecond resolution). */
+export function cpuNs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
 }
 
 /** Fisher-Yates, in place. */

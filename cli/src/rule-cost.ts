@@ -1,14 +1,15 @@
 /**
  * Per-rule cost, measured: each rule's compiled predicate is timed directly on every event it would see in the
  * evaluator (the events of its resources, as the Ruleset's index routes them; with first-match, only the events no
- * earlier rule matched), over several passes; the median pass gives its nanoseconds per event, and events seen x
- * ns/event its share of the total. Then the slowest rules (top 10%, or above 3x the median ns/event) are explained
- * from their expanded conditions (CompiledRule.fields/operators/checks): each field they read is itself timed on the
- * same events, so the explanation names what measurably dominates, not a guess.
+ * earlier rule matched), chunk by chunk as the evaluator touches events (chunk-timer.ts), median of several passes;
+ * events seen x ns/event is its total and its share. Then the slowest rules (top 10%, or above 3x the median
+ * ns/event) are explained from their expanded conditions (CompiledRule.fields/operators/checks): each field they read
+ * is itself timed on the same events, so the explanation names what measurably dominates, not a guess.
  *
  * Invariant: measurement only; nothing here changes the ruleset, and the events are never modified.
  */
 import { type AuditEvent, type CompiledRule, lookupField, type RuleMatching, type Ruleset } from '@peregrine/rule-engine';
+import { median, timeJobs } from './chunk-timer.js';
 
 export interface MeasuredEvent {
   readonly event: AuditEvent;
@@ -39,42 +40,27 @@ export interface RuleCostOptions {
   readonly passes?: number;
 }
 
-/** A timing covers at least this many predicate calls (rules that see few events are looped), so the clock's own
- * cost (tens of ns) stays below a few percent. */
-const MIN_CALLS_PER_TIMING = 4000;
-
 /** Measures every active rule; sorted by totalNs, costliest first. */
 export function measureRuleCosts(ruleset: Ruleset, events: readonly MeasuredEvent[], options: RuleCostOptions): RuleCost[] {
   const passes = Math.max(1, options.passes ?? 5);
   const active = ruleset.rules.filter((r) => r.enabled);
-  const seen = new Map<CompiledRule, MeasuredEvent[]>(active.map((r) => [r, []]));
+  const seen = new Map<CompiledRule, number[]>(active.map((r) => [r, []]));
   const matches = new Map<CompiledRule, number>(active.map((r) => [r, 0]));
   // Routing, exactly as Ruleset.evaluate: the index's candidates in load order, stopping at the first match if asked.
-  for (const m of events) {
+  events.forEach((m, position) => {
     for (const rule of ruleset.rulesFor(resourceOf(m.event))) {
-      seen.get(rule)?.push(m);
+      seen.get(rule)?.push(position);
       if (!rule.condition(m.event)) continue;
       matches.set(rule, (matches.get(rule) ?? 0) + 1);
       if (options.ruleMatching === 'first') break;
     }
-  }
+  });
 
-  const samples = new Map<CompiledRule, number[]>(active.map((r) => [r, []]));
-  for (let pass = -1; pass < passes; pass++) {
-    // Rotate the order every pass so that a burst of machine noise does not always land on the same rules.
-    for (let k = 0; k < active.length; k++) {
-      const rule = active[(k + Math.max(0, pass)) % active.length]!;
-      const list = seen.get(rule)!;
-      if (list.length === 0) continue;
-      const ns = timePerCall(list, (e) => rule.condition(e.event));
-      if (pass >= 0) samples.get(rule)!.push(ns);
-    }
-  }
-
-  const rows = active.map((rule) => {
-    const list = seen.get(rule)!;
-    const nsPerEvent = list.length === 0 ? 0 : median(samples.get(rule)!);
-    return { rule, list, nsPerEvent, totalNs: nsPerEvent * list.length };
+  const totals = timeJobs(events, active.map((rule) => ({ positions: seen.get(rule)!, call: (m: MeasuredEvent) => rule.condition(m.event) })), passes);
+  const rows = active.map((rule, k) => {
+    const positions = seen.get(rule)!;
+    const totalNs = totals[k]!;
+    return { rule, positions, totalNs, nsPerEvent: positions.length === 0 ? 0 : totalNs / positions.length };
   });
   const total = rows.reduce((a, r) => a + r.totalNs, 0) || 1;
   const sorted = [...rows].sort((a, b) => b.totalNs - a.totalNs);
@@ -84,20 +70,20 @@ export function measureRuleCosts(ruleset: Ruleset, events: readonly MeasuredEven
     return {
       rule: r.rule,
       resources: r.rule.partition === 'any' ? 'any' : [...r.rule.partition].sort().join(','),
-      eventsSeen: r.list.length,
+      eventsSeen: r.positions.length,
       nsPerEvent: r.nsPerEvent,
       totalNs: r.totalNs,
       share: r.totalNs / total,
       matches: matches.get(r.rule) ?? 0,
       flagged,
-      reasons: flagged ? explain(r.rule, r.list, r.nsPerEvent, events.length) : [],
+      reasons: flagged ? explain(r.rule, events, r.positions, r.nsPerEvent, passes) : [],
     };
   });
 }
 
 /** The top 10% by total time (at least one), plus any rule above 3x the median ns/event of the rules that ran. */
-function slowest(sorted: readonly { rule: CompiledRule; nsPerEvent: number; totalNs: number; list: readonly unknown[] }[]): Set<CompiledRule> {
-  const ran = sorted.filter((r) => r.list.length > 0);
+function slowest(sorted: readonly { rule: CompiledRule; nsPerEvent: number; positions: readonly number[] }[]): Set<CompiledRule> {
+  const ran = sorted.filter((r) => r.positions.length > 0);
   const flagged = new Set<CompiledRule>(ran.slice(0, Math.max(1, Math.ceil(sorted.length * 0.1))).map((r) => r.rule));
   const typical = median(ran.map((r) => r.nsPerEvent));
   for (const r of ran) if (r.nsPerEvent > 3 * typical) flagged.add(r.rule);
@@ -109,10 +95,11 @@ function slowest(sorted: readonly { rule: CompiledRule; nsPerEvent: number; tota
  * the fields it reads, each timed on the rule's own events (x the number of checks that read it: an upper bound, as
  * `and`/`or` short-circuit), then operator hints (regex, pointer walks, long `in` lists).
  */
-function explain(rule: CompiledRule, events: readonly MeasuredEvent[], nsPerEvent: number, allEvents: number): string[] {
+function explain(rule: CompiledRule, all: readonly MeasuredEvent[], positions: readonly number[], nsPerEvent: number, passes: number): string[] {
   const reasons: string[] = [];
-  if (rule.partition === 'any') reasons.push(`not partitioned: runs on every event (${events.length.toLocaleString('en-US')} of ${allEvents.toLocaleString('en-US')})`);
-  const meanKb = events.reduce((a, e) => a + e.bytes, 0) / Math.max(1, events.length) / 1024;
+  const n = positions.length;
+  if (rule.partition === 'any') reasons.push(`not partitioned: runs on every event (${n.toLocaleString('en-US')} of ${all.length.toLocaleString('en-US')})`);
+  const meanKb = positions.reduce((a, p) => a + all[p]!.bytes, 0) / Math.max(1, n) / 1024;
 
   const byField = new Map<string, { field: string; arg: string | undefined; reads: number; operators: Set<string> }>();
   for (const c of rule.checks) {
@@ -122,13 +109,11 @@ function explain(rule: CompiledRule, events: readonly MeasuredEvent[], nsPerEven
     f.reads++;
     f.operators.add(c.operator);
   }
-  const fields = [...byField].map(([key, f]) => ({ key, ...f, extract: lookupField(f.field)?.compile(f.arg), samples: [] as number[] }));
-  // Five samples per field, taken round-robin across the fields, so a burst of machine noise hits them alike.
-  for (let s = 0; s < 5 && events.length > 0; s++) {
-    for (const f of fields) if (f.extract) f.samples.push(timePerCall(events, (e) => f.extract!(e.event)));
-  }
-  const costs = fields.map((f) => {
-    const ns = median(f.samples);
+  const fields = [...byField].map(([key, f]) => ({ key, ...f, extract: lookupField(f.field)?.compile(f.arg) }))
+    .filter((f): f is typeof f & { extract: NonNullable<typeof f.extract> } => f.extract !== undefined);
+  const fieldTotals = timeJobs(all, fields.map((f) => ({ positions, call: (m: MeasuredEvent) => f.extract(m.event) })), passes);
+  const costs = fields.map((f, k) => {
+    const ns = n === 0 ? 0 : fieldTotals[k]! / n;
     return { ...f, ns, weight: ns * f.reads };
   }).sort((a, b) => b.weight - a.weight);
   for (const c of costs.slice(0, 2)) {
@@ -151,19 +136,6 @@ function explain(rule: CompiledRule, events: readonly MeasuredEvent[], nsPerEven
   return reasons;
 }
 
-/** Median nanoseconds per call of `fn` over `items` (looped so that a timing covers enough calls). */
-function timePerCall<T>(items: readonly T[], fn: (item: T) => unknown): number {
-  const reps = Math.max(1, Math.ceil(MIN_CALLS_PER_TIMING / items.length));
-  let keep = 0;
-  const started = process.hrtime.bigint();
-  for (let r = 0; r < reps; r++) for (const item of items) if (fn(item)) keep++;
-  const ns = Number(process.hrtime.bigint() - started);
-  blackhole += keep;
-  return ns / (reps * items.length);
-}
-
-let blackhole = 0;
-
 /** The partition key of an event, as the Ruleset computes it (`objectRef.resource`, JSON text if not a string). */
 function resourceOf(event: AuditEvent): string | undefined {
   const ref = event.json['objectRef'];
@@ -171,13 +143,6 @@ function resourceOf(event: AuditEvent): string | undefined {
   const resource = (ref as Record<string, unknown>)['resource'];
   if (resource === undefined) return undefined;
   return typeof resource === 'string' ? resource : JSON.stringify(resource);
-}
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 export function fmtNs(ns: number): string {

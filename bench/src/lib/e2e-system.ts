@@ -38,6 +38,8 @@ export interface SystemOptions {
   readonly workers: number;
   /** Kafka only: partitions of the audit topic (the mock keeps ~5 MB each: more partitions, more backlog kept). */
   readonly auditPartitions?: number;
+  /** Embedded only: the memory bus's `maxTopicBytes` (default: the product's, 256 MiB); smaller makes 503s come sooner. */
+  readonly memoryBusBytes?: number | undefined;
 }
 
 const TOPICS = 'topics: { audit: audit, alerts: alerts, deadLetter: dead }';
@@ -51,6 +53,7 @@ function commonYaml(o: SystemOptions, alertsFile: string): string[] {
     // Retry-After 1 s (default 5): the load generator honours it, and a step is only a few seconds long.
     'ingest: { retryAfterSeconds: 1, auth: { allowUnauthenticated: true } }',
     `evaluator: { watchRules: false, workers: ${o.workers} }`,
+    ...(o.memoryBusBytes ? [`memoryBus: { maxTopicBytes: ${o.memoryBusBytes} }`] : []),
     'outputs:',
     '  sinks:',
     `    - { type: file, path: ${JSON.stringify(alertsFile)}, maxBytes: ${NO_ROTATION_BYTES} }`,

@@ -1,7 +1,7 @@
 /**
  * The audit events every bench of this set sends or evaluates, from one place, so that pool, ingest and e2e measure
  * the same mix: the project's generator (gen/audit-events.ts), whose fixed seed gives the same events, byte for byte,
- * on every machine. Each bench uses its own seed, so a bench never measures events another bench warmed a cache with.
+ * on every machine. Each bench names its seed in its notes, so a figure can always be reproduced on the same input.
  */
 import { type AuditEventJson, generateEvents, toEventLists } from '../gen/audit-events.js';
 

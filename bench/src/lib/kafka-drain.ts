@@ -10,8 +10,8 @@
  *
  * Prints `drained N` twice a second (N: messages so far); exits when stdin closes or on SIGTERM.
  */
-import { isEntryPoint } from './cli.js';
 import { KafkaBus } from '@peregrine/kafka';
+import { isEntryPoint } from './cli.js';
 import { mockKafkaConfig } from './mock-kafka.js';
 
 async function main(): Promise<void> {

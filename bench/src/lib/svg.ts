@@ -24,7 +24,7 @@ export interface BarChart {
 }
 
 const WIDTH = 960;
-const LABEL_W = 330;
+const LABEL_W = 350;
 const VALUE_W = 90;
 const BAR_H = 22;
 const GAP = 8;

@@ -116,17 +116,28 @@ function explain(rule: CompiledRule, all: readonly MeasuredEvent[], positions: r
     const ns = n === 0 ? 0 : fieldTotals[k]! / n;
     return { ...f, ns, weight: ns * f.reads };
   }).sort((a, b) => b.weight - a.weight);
+  let explained = 0;
   for (const c of costs.slice(0, 2)) {
     if (c.weight < 0.15 * nsPerEvent) break; // only fields that explain a real part of the time
+    explained += c.weight;
     reasons.push(`${c.key} read by ${c.reads} check(s) (${[...c.operators].join(', ')}): ${fmtNs(c.ns)} per read` +
       (meanKb >= 4 ? ` on events of ${meanKb.toFixed(1)} KB on average` : ''));
   }
+  // Numbers (jevt.rawtime, len(), evt.*) compare as BigInts parsed from text per event: `jevt.rawtime=0`, the usual
+  // "never true" macro, is a regex and a BigInt per evaluation, and a rule disabled that way still pays its prefix.
+  // These hints matter only when reading fields does not already explain most of the time.
+  const hint = explained < 0.5 * nsPerEvent;
+  const numeric = rule.checks.filter((c) => c.operator !== 'exists' && lookupField(c.field)?.type !== 'string');
+  if (hint && numeric.length > 0) {
+    reasons.push(`${numeric.length} numeric comparison(s) (${[...new Set(numeric.map((c) => `${c.operand} ${c.operator}`))].join(', ')}): ` +
+      'the value is parsed to a BigInt on every evaluation');
+  }
   const pointerWalks = rule.checks.filter((c) => c.field === 'jevt.value').length;
-  if (pointerWalks >= 3) reasons.push(`${pointerWalks} jevt.value pointer walks`);
+  if (hint && pointerWalks >= 3) reasons.push(`${pointerWalks} jevt.value pointer walks`);
   const patterns = rule.operators.filter((o) => /^(regex|glob|iglob|pmatch)/.test(o));
   if (patterns.length > 0) reasons.push(`pattern operators: ${patterns.join(', ')}`);
   const lists = rule.checks.filter((c) => c.operator === 'in' || c.operator === 'intersects');
-  if (lists.length >= 8) reasons.push(`${lists.length} in/intersects checks over ${lists.reduce((a, c) => a + c.values, 0)} values`);
+  if (hint && lists.length >= 8) reasons.push(`${lists.length} in/intersects checks over ${lists.reduce((a, c) => a + c.values, 0)} values`);
   const textScans = rule.checks.filter((c) => /contains/.test(c.operator));
   if (textScans.length >= 4) {
     const lowered = textScans.filter((c) => c.operator.startsWith('icontains')).length;

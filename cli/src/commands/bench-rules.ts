@@ -99,7 +99,7 @@ Example:
     });
     const costs = measureRuleCosts(loaded.ruleset, events, { ruleMatching, passes });
     const totalNs = costs.reduce((a, c) => a + c.totalNs, 0);
-    const usPerEvent = totalNs / events.length / 1000;
+    const usPerEvent = Math.round(totalNs / events.length) / 1000;
     if (values['json']) {
       io.stdout.write(`${JSON.stringify(toJson(costs, { events: events.length, source, ruleMatching, passes, usPerEvent }), null, 2)}\n`);
       return EXIT_OK;

@@ -123,10 +123,15 @@ function explain(rule: CompiledRule, all: readonly MeasuredEvent[], positions: r
     reasons.push(`${c.key} read by ${c.reads} check(s) (${[...c.operators].join(', ')}): ${fmtNs(c.ns)} per read` +
       (meanKb >= 4 ? ` on events of ${meanKb.toFixed(1)} KB on average` : ''));
   }
+  const textScans = rule.checks.filter((c) => /contains/.test(c.operator));
+  if (textScans.length >= 4) {
+    const lowered = textScans.filter((c) => c.operator.startsWith('icontains')).length;
+    reasons.push(`${textScans.length} substring scans${lowered > 0 ? `, ${lowered} of them icontains (which lowercases the whole value again for every check)` : ''}`);
+  }
   // Numbers (jevt.rawtime, len(), evt.*) compare as BigInts parsed from text per event: `jevt.rawtime=0`, the usual
   // "never true" macro, is a regex and a BigInt per evaluation, and a rule disabled that way still pays its prefix.
-  // These hints matter only when reading fields does not already explain most of the time.
-  const hint = explained < 0.5 * nsPerEvent;
+  // These hints matter only when the fields and the scans above do not already explain most of the time.
+  const hint = explained < 0.5 * nsPerEvent && textScans.length < 4;
   const numeric = rule.checks.filter((c) => c.operator !== 'exists' && lookupField(c.field)?.type !== 'string');
   if (hint && numeric.length > 0) {
     reasons.push(`${numeric.length} numeric comparison(s) (${[...new Set(numeric.map((c) => `${c.operand} ${c.operator}`))].join(', ')}): ` +
@@ -138,11 +143,6 @@ function explain(rule: CompiledRule, all: readonly MeasuredEvent[], positions: r
   if (patterns.length > 0) reasons.push(`pattern operators: ${patterns.join(', ')}`);
   const lists = rule.checks.filter((c) => c.operator === 'in' || c.operator === 'intersects');
   if (hint && lists.length >= 8) reasons.push(`${lists.length} in/intersects checks over ${lists.reduce((a, c) => a + c.values, 0)} values`);
-  const textScans = rule.checks.filter((c) => /contains/.test(c.operator));
-  if (textScans.length >= 4) {
-    const lowered = textScans.filter((c) => c.operator.startsWith('icontains')).length;
-    reasons.push(`${textScans.length} substring scans${lowered > 0 ? `, ${lowered} of them icontains (which lowercases the whole value again for every check)` : ''}`);
-  }
   if (reasons.length === 0) reasons.push(`${rule.checks.length} checks; no single field dominates`);
   return reasons;
 }

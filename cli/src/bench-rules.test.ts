@@ -7,23 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { test } from 'node:test';
 import { generateEvents, toJsonLines } from '@peregrine/bench/gen';
 import { loadRuleFiles } from '@peregrine/rule-engine';
 import { repoRoot, requireConformanceKit } from '@peregrine/testkit';
-import { main } from './main.js';
+import { runCli } from './test-support.js';
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(args, { stdout, stderr, stdin: Readable.from(['']) });
-  return { code, stdout: out, stderr: err };
-}
+const run = runCli;
 
 interface JsonResult {
   events: number;

@@ -26,6 +26,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Rng } from './gen/prng.js';
+import { shuffle } from './lib/rounds.js';
 import { median } from './results.js';
 
 export interface ChunkedVariant {
@@ -98,14 +99,6 @@ export async function measureChunked(variants: readonly ChunkedVariant[], option
 export function cpuNs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) * 1000;
-}
-
-/** Fisher-Yates, in place. */
-function shuffle(items: number[], rng: Rng): void {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
 }
 
 /** Keeps the results of `run` observable. */

@@ -9,7 +9,7 @@
  *
  *   node bench/dist/pool.js [--quick] [--seconds N] [--save TAG]
  *
- * Invariants: every variant is measured in every round, in rotated order (lib/rounds.ts); pools are created and
+ * Invariants: every variant is measured in every round, in a shuffled order (lib/rounds.ts); pools are created and
  * warmed before the first round and live until the end, so no round pays a worker's start or rule compilation.
  */
 import { availableParallelism } from 'node:os';

@@ -18,7 +18,7 @@ const run = runCli;
 interface JsonResult {
   events: number;
   usPerEvent: number;
-  rules: { name: string; resources: string; eventsSeen: number; nsPerEvent: number; share: number; matches: number; flagged: boolean; reasons: string[]; fields: string[] }[];
+  rules: { name: string; resources: string; verbs: string; eventsSeen: number; nsPerEvent: number; share: number; matches: number; flagged: boolean; reasons: string[]; fields: string[] }[];
 }
 
 const rulesDir = join(repoRoot(), 'rules');
@@ -26,7 +26,7 @@ const rulesDir = join(repoRoot(), 'rules');
 test('bench rules --events 500: a table of every enabled rule, flagged rules with reasons, a summary', async () => {
   const r = await run(['bench', 'rules', '--events', '500', '--passes', '2']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^rule +resources +events seen +ns\/event +share +matches +flag$/m);
+  assert.match(r.stdout, /^rule +resources +verbs +events seen +ns\/event +share +matches +flag$/m);
   const enabled = (await loadRuleFiles([rulesDir])).ruleset!.rules.filter((x) => x.enabled);
   for (const rule of enabled) assert.ok(r.stdout.includes(rule.name), `lists ${rule.name}`);
   assert.match(r.stdout, /SLOW: /);
@@ -41,9 +41,15 @@ test('bench rules --json: parses; shares sum to 1; narrowed rules see fewer even
   assert.equal(result.events, 500);
   assert.ok(result.usPerEvent > 0);
   assert.ok(Math.abs(result.rules.reduce((a, x) => a + x.share, 0) - 1) < 0.01);
-  const any = result.rules.filter((x) => x.resources === 'any');
-  assert.ok(any.length > 0 && any.every((x) => x.eventsSeen === 500), 'with all-matching, any-resource rules see every event');
-  assert.ok(result.rules.some((x) => x.resources === 'pods' && x.eventsSeen < 500));
+  const any = result.rules.filter((x) => x.resources === 'any' && x.verbs === 'any');
+  assert.ok(any.length > 0 && any.every((x) => x.eventsSeen === 500), 'with all-matching, rules narrowed to nothing see every event');
+  const pods = result.rules.filter((x) => x.resources === 'pods');
+  assert.ok(pods.some((x) => x.eventsSeen < 500));
+  const podCreates = pods.filter((x) => x.verbs === 'create');
+  const podsAnyVerb = pods.filter((x) => x.verbs === 'any');
+  assert.ok(podCreates.length > 0 && podsAnyVerb.length > 0);
+  assert.ok(Math.max(...podCreates.map((x) => x.eventsSeen)) < Math.min(...podsAnyVerb.map((x) => x.eventsSeen)),
+    'a pod create rule sees fewer events than a pod rule of any verb');
   const flagged = result.rules.filter((x) => x.flagged);
   assert.ok(flagged.length >= Math.ceil(result.rules.length * 0.1));
   assert.ok(flagged.every((x) => x.reasons.length > 0));

@@ -1,6 +1,6 @@
 /**
  * Per-rule cost, measured: each rule's compiled predicate is timed directly on every event it would see in the
- * evaluator (the events of its resources, as the Ruleset's index routes them; with first-match, only the events no
+ * evaluator (the events of its resources and verbs, as the Ruleset's index routes them; with first-match, only the events no
  * earlier rule matched), chunk by chunk as the evaluator touches events (chunk-timer.ts), median of several passes;
  * events seen x ns/event is its total and its share. Then the slowest rules (top 10%, or above 3x the median
  * ns/event) are explained from their expanded conditions (CompiledRule.fields/operators/checks): each field they read
@@ -21,6 +21,8 @@ export interface RuleCost {
   readonly rule: CompiledRule;
   /** `any`, or the resources the index routes to the rule. */
   readonly resources: string;
+  /** `any`, or the verbs the index routes to the rule. */
+  readonly verbs: string;
   readonly eventsSeen: number;
   readonly nsPerEvent: number;
   /** Nanoseconds per pass over all events: eventsSeen x nsPerEvent. */
@@ -48,7 +50,7 @@ export function measureRuleCosts(ruleset: Ruleset, events: readonly MeasuredEven
   const matches = new Map<CompiledRule, number>(active.map((r) => [r, 0]));
   // Routing, exactly as Ruleset.evaluate: the index's candidates in load order, stopping at the first match if asked.
   events.forEach((m, position) => {
-    for (const rule of ruleset.rulesFor(resourceOf(m.event))) {
+    for (const rule of ruleset.rulesForEvent(m.event)) {
       seen.get(rule)?.push(position);
       if (!rule.condition(m.event)) continue;
       matches.set(rule, (matches.get(rule) ?? 0) + 1);
@@ -69,7 +71,8 @@ export function measureRuleCosts(ruleset: Ruleset, events: readonly MeasuredEven
     const flagged = flaggedSet.has(r.rule);
     return {
       rule: r.rule,
-      resources: r.rule.partition === 'any' ? 'any' : [...r.rule.partition].sort().join(','),
+      resources: keysText(r.rule.partition),
+      verbs: keysText(r.rule.verbs),
       eventsSeen: r.positions.length,
       nsPerEvent: r.nsPerEvent,
       totalNs: r.totalNs,
@@ -91,14 +94,15 @@ function slowest(sorted: readonly { rule: CompiledRule; nsPerEvent: number; posi
 }
 
 /**
- * Why a rule costs what it costs: partitioning first (a rule not narrowed to resources runs on every event), then
- * the fields it reads, each timed on the rule's own events (x the number of checks that read it: an upper bound, as
- * `and`/`or` short-circuit), then operator hints (regex, pointer walks, long `in` lists).
+ * Why a rule costs what it costs: partitioning first (a rule narrowed to no resource or verb runs on every event), then
+ * the fields it reads, each timed on the rule's own events (the ruleset extracts a field once per event however many
+ * checks read it, so the cost is per event, not per check), then operator hints (substring scans over large values,
+ * ordering comparisons of numbers, pointer walks, patterns, long `in` lists).
  */
 function explain(rule: CompiledRule, all: readonly MeasuredEvent[], positions: readonly number[], nsPerEvent: number, passes: number): string[] {
   const reasons: string[] = [];
   const n = positions.length;
-  if (rule.partition === 'any') reasons.push(`not partitioned: runs on every event (${n.toLocaleString('en-US')} of ${all.length.toLocaleString('en-US')})`);
+  if (rule.partition === 'any' && rule.verbs === 'any') reasons.push(`not partitioned by resource or verb: runs on every event (${n.toLocaleString('en-US')} of ${all.length.toLocaleString('en-US')})`);
   const meanKb = positions.reduce((a, p) => a + all[p]!.bytes, 0) / Math.max(1, n) / 1024;
 
   const byField = new Map<string, { field: string; arg: string | undefined; reads: number; operators: Set<string> }>();
@@ -112,29 +116,22 @@ function explain(rule: CompiledRule, all: readonly MeasuredEvent[], positions: r
   const fields = [...byField].map(([key, f]) => ({ key, ...f, extract: lookupField(f.field)?.compile(f.arg) }))
     .filter((f): f is typeof f & { extract: NonNullable<typeof f.extract> } => f.extract !== undefined);
   const fieldTotals = timeJobs(all, fields.map((f) => ({ positions, call: (m: MeasuredEvent) => f.extract(m.event) })), passes);
-  const costs = fields.map((f, k) => {
-    const ns = n === 0 ? 0 : fieldTotals[k]! / n;
-    return { ...f, ns, weight: ns * f.reads };
-  }).sort((a, b) => b.weight - a.weight);
+  const costs = fields.map((f, k) => ({ ...f, ns: n === 0 ? 0 : fieldTotals[k]! / n })).sort((a, b) => b.ns - a.ns);
   let explained = 0;
   for (const c of costs.slice(0, 2)) {
-    if (c.weight < 0.15 * nsPerEvent) break; // only fields that explain a real part of the time
-    explained += c.weight;
-    reasons.push(`${c.key} read by ${c.reads} check(s) (${[...c.operators].join(', ')}): ${fmtNs(c.ns)} per read` +
-      (meanKb >= 4 ? ` on events of ${meanKb.toFixed(1)} KB on average` : ''));
+    if (c.ns < 0.15 * nsPerEvent) break; // only fields that explain a real part of the time
+    explained += c.ns;
+    reasons.push(`${c.key} (${c.reads} check(s): ${[...c.operators].join(', ')}): ${fmtNs(c.ns)} to extract per event` +
+      (meanKb >= 4 ? ` from events of ${meanKb.toFixed(1)} KB on average` : ''));
   }
   const textScans = rule.checks.filter((c) => /contains/.test(c.operator));
-  if (textScans.length >= 4) {
-    const lowered = textScans.filter((c) => c.operator.startsWith('icontains')).length;
-    reasons.push(`${textScans.length} substring scans${lowered > 0 ? `, ${lowered} of them icontains (which lowercases the whole value again for every check)` : ''}`);
-  }
-  // Numbers (jevt.rawtime, len(), evt.*) compare as BigInts parsed from text per event: `jevt.rawtime=0`, the usual
-  // "never true" macro, is a regex and a BigInt per evaluation, and a rule disabled that way still pays its prefix.
+  if (textScans.length >= 4) reasons.push(`${textScans.length} substring scans of the values`);
+  // Equality and `in` on numbers compare canonical texts; ordering (<, >=, ...) parses a BigInt per evaluation.
   // These hints matter only when the fields and the scans above do not already explain most of the time.
   const hint = explained < 0.5 * nsPerEvent && textScans.length < 4;
-  const numeric = rule.checks.filter((c) => c.operator !== 'exists' && lookupField(c.field)?.type !== 'string');
+  const numeric = rule.checks.filter((c) => /^[<>]/.test(c.operator) && lookupField(c.field)?.type !== 'string');
   if (hint && numeric.length > 0) {
-    reasons.push(`${numeric.length} numeric comparison(s) (${[...new Set(numeric.map((c) => `${c.operand} ${c.operator}`))].join(', ')}): ` +
+    reasons.push(`${numeric.length} numeric ordering comparison(s) (${[...new Set(numeric.map((c) => `${c.operand} ${c.operator}`))].join(', ')}): ` +
       'the value is parsed to a BigInt on every evaluation');
   }
   const pointerWalks = rule.checks.filter((c) => c.field === 'jevt.value').length;
@@ -147,13 +144,8 @@ function explain(rule: CompiledRule, all: readonly MeasuredEvent[], positions: r
   return reasons;
 }
 
-/** The partition key of an event, as the Ruleset computes it (`objectRef.resource`, JSON text if not a string). */
-function resourceOf(event: AuditEvent): string | undefined {
-  const ref = event.json['objectRef'];
-  if (!ref || typeof ref !== 'object') return undefined;
-  const resource = (ref as Record<string, unknown>)['resource'];
-  if (resource === undefined) return undefined;
-  return typeof resource === 'string' ? resource : JSON.stringify(resource);
+function keysText(keys: CompiledRule['partition']): string {
+  return keys === 'any' ? 'any' : [...keys].sort().join(',');
 }
 
 export function fmtNs(ns: number): string {

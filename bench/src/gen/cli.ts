@@ -73,4 +73,9 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
+// A reader that stops early (`| head`) closes the pipe: that ends the output, it is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
 process.exitCode = await main(process.argv.slice(2));

@@ -19,13 +19,13 @@ export const benchCommand: Command = {
   help: `Usage: peregrine bench rules [options] [EVENTS_FILE...]
 
 Measures every enabled rule's condition on every event it would see in the
-evaluator (the events of the resources its condition names, or all events when
-it names none; with first-match, only events no earlier rule matched), over
-several passes, and prints the rules by cost: resources, events seen,
-nanoseconds per event, share of the total, matches. The slowest rules (top
-10%, or above 3x the median ns/event) are flagged with the reason: not
-narrowed to a resource, the field that dominates (timed on the same events,
-e.g. ka.req.configmap.obj rendered as JSON for every 'contains'), pointer
+evaluator (the events of the resources and verbs its condition names, or all
+events when it names neither; with first-match, only events no earlier rule
+matched), over several passes, and prints the rules by cost: resources, verbs,
+events seen, nanoseconds per event, share of the total, matches. The slowest
+rules (top 10%, or above 3x the median ns/event) are flagged with the reason:
+narrowed to no resource or verb, the field that dominates (timed on the same
+events, e.g. ka.req.configmap.obj rendered as JSON), substring scans, pointer
 walks, regular expressions, long 'in' lists.
 
 Without EVENTS_FILE, events come from the project's generator (a realistic
@@ -141,13 +141,13 @@ async function readEvents(files: readonly string[], io: CommandIo): Promise<Meas
 }
 
 function formatTable(costs: readonly RuleCost[]): string {
-  const header = ['rule', 'resources', 'events seen', 'ns/event', 'share', 'matches', 'flag'];
+  const header = ['rule', 'resources', 'verbs', 'events seen', 'ns/event', 'share', 'matches', 'flag'];
   const rows = costs.map((c) => [
-    c.rule.name, truncate(c.resources, 28), c.eventsSeen.toLocaleString('en-US'), Math.round(c.nsPerEvent).toLocaleString('en-US'),
+    c.rule.name, truncate(c.resources, 28), truncate(c.verbs, 24), c.eventsSeen.toLocaleString('en-US'), Math.round(c.nsPerEvent).toLocaleString('en-US'),
     `${(100 * c.share).toFixed(1)}%`, c.matches.toLocaleString('en-US'), c.flagged ? `SLOW: ${c.reasons[0]}` : '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === header.length - 1 ? 0 : r[i]!.length))));
-  const right = new Set([2, 3, 4, 5]);
+  const right = new Set([3, 4, 5, 6]);
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const lines = [line(header), line(widths.map((w, i) => (i === header.length - 1 ? '----' : '-'.repeat(w)))), ...rows.map(line)];
   const flagged = costs.filter((c) => c.flagged);
@@ -171,7 +171,7 @@ function toJson(costs: readonly RuleCost[], info: RunInfo): Record<string, unkno
   return {
     ...info,
     rules: costs.map((c) => ({
-      name: c.rule.name, resources: c.resources, eventsSeen: c.eventsSeen, nsPerEvent: Math.round(c.nsPerEvent),
+      name: c.rule.name, resources: c.resources, verbs: c.verbs, eventsSeen: c.eventsSeen, nsPerEvent: Math.round(c.nsPerEvent),
       share: Number(c.share.toFixed(4)), matches: c.matches, flagged: c.flagged, reasons: c.reasons,
       fields: c.rule.fields, operators: c.rule.operators,
     })),

@@ -186,6 +186,19 @@ describe('numeric fields compare as integers', () => {
     assert.equal(holds('len(ka.user.groups) > 2'), false);
   });
 
+  test('equality and in take the literal as a number: leading zeros, hex and + still match', () => {
+    assert.equal(holds('len(ka.user.name) = 005'), true);
+    assert.equal(holds('len(ka.user.name) = 0x5'), true);
+    assert.equal(holds('len(ka.user.name) = +5'), true);
+    assert.equal(holds('len(ka.user.name) != 05'), false);
+    assert.equal(holds('len(ka.user.name) in (04, 0x05)'), true);
+    assert.equal(holds('len(ka.user.name) in (4, 6)'), false);
+    assert.equal(holds('jevt.rawtime = 0'), false);
+    assert.equal(holds('jevt.rawtime = 0', event({}, 0n)), true);
+    assert.equal(holds('jevt.rawtime != 0', event({}, -5n)), true, 'times before 1970 are negative numbers');
+    assert.equal(holds('jevt.rawtime = -5', event({}, -5n)), true);
+  });
+
   test('len() counts bytes, as libs strnlen does', () => {
     const ev = event({ user: { username: 'é' } });
     assert.equal(holds('len(ka.user.name) = 2', ev), true);
@@ -339,5 +352,35 @@ describe('warnings', () => {
 
   test('the field-name warning has a value code', () => {
     assert.deepEqual(diagnostics('ka.user.name = ka.impuser.name').warnings.map((w) => w.code), ['PG_WARN_RULE_VALUE']);
+  });
+});
+
+describe('a ruleset extracts each field once per event', () => {
+  const rules = ['ka.user.name = alice', 'ka.user.name startswith bo', 'ka.user.name icontains ALI', 'ka.user.name icontains OB']
+    .map((condition, i) => `- rule: R${i}
+  desc: d
+  condition: ${condition}
+  output: o
+  priority: WARNING
+  source: k8s_audit
+`).join('');
+
+  test('rules sharing a field give each event its own value, in any order of events', () => {
+    const ruleset = loadRules([{ path: 'r.yaml', text: rules }]).ruleset!;
+    const bob = event({ user: { username: 'Bob' } });
+    const names = (ev: AuditEvent) => ruleset.evaluate(ev, { ruleMatching: 'all' }).map((m) => m.rule.name);
+    for (let round = 0; round < 3; round++) {
+      assert.deepEqual(names(alice), ['R0', 'R2']);
+      assert.deepEqual(names(bob), ['R3']);
+      assert.deepEqual(names(alice), ['R0', 'R2'], 'the value remembered for bob is not reused for alice');
+    }
+  });
+
+  test('two events with equal content are still two events', () => {
+    const ruleset = loadRules([{ path: 'r.yaml', text: rules }]).ruleset!;
+    const [first] = decodeAuditPayload(JSON.stringify({ kind: 'Event', auditID: 'x', stageTimestamp: '2024-01-01T00:00:00Z', user: { username: 'alice' } })).events;
+    const [second] = decodeAuditPayload(JSON.stringify({ kind: 'Event', auditID: 'x', stageTimestamp: '2024-01-01T00:00:00Z', user: { username: 'bob' } })).events;
+    assert.equal(ruleset.evaluate(first!).length, 1);
+    assert.equal(ruleset.evaluate(second!, { ruleMatching: 'all' }).map((m) => m.rule.name).join(), 'R1,R3');
   });
 });

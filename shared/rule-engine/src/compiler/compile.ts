@@ -32,6 +32,13 @@ export interface CompileContext {
   warn(code: DiagnosticCode, message: string, origin: number): void;
   /** A check that cannot compile is reported here and compiles to false, so every problem of a rule is reported. */
   error(err: ConditionError): void;
+  /**
+   * The operands compiled so far for this ruleset, by canonical text. With it, every check that reads a field (in any
+   * rule) shares one extractor that remembers its value for the last event: Falco's current rules read
+   * `ka.req.configmap.obj` (a JSON text of the whole ConfigMap data) in six checks, `ka.verb` and `ka.target.resource`
+   * in most rules; each is now extracted once per event. Without it, every check extracts on its own.
+   */
+  readonly operands?: Map<string, CompiledOperand>;
 }
 
 const NUMERIC_OPERATORS = new Set<Operator>(['=', '==', '!=', '<', '<=', '>', '>=', 'in', 'intersects', 'exists']);
@@ -201,17 +208,48 @@ function decodeBase64(s: string): string | undefined {
   return Buffer.from(body, 'base64').toString('utf8');
 }
 
+/** The operand of a check: the ruleset's shared, per-event memoized one when the context keeps them (see `operands`). */
+function operandOf(o: FieldOperand, ctx: CompileContext): CompiledOperand {
+  const shared = ctx.operands;
+  if (!shared) return compileOperand(o);
+  const key = printOperand(o);
+  let operand = shared.get(key);
+  if (!operand) {
+    const compiled = compileOperand(o);
+    operand = { ...compiled, get: rememberLastEvent(compiled.get) };
+    shared.set(key, operand);
+  }
+  return operand;
+}
+
+/**
+ * An extractor that remembers its value for the last event it was called with. Decoded events are never modified,
+ * so the same event object always gives the same value; the rules of one event run back to back, so one slot is
+ * enough. It keeps the last event alive until the next one arrives, which the worker holds anyway.
+ */
+function rememberLastEvent(get: (event: AuditEvent) => FieldValue): (event: AuditEvent) => FieldValue {
+  let lastEvent: AuditEvent | undefined;
+  let lastValue: FieldValue;
+  return (event) => {
+    if (event !== lastEvent) {
+      lastValue = get(event);
+      lastEvent = event;
+    }
+    return lastValue;
+  };
+}
+
 function compileCheck(c: Check, ctx: CompileContext): Predicate {
-  const left = compileOperand(c.left);
+  const left = operandOf(c.left, ctx);
   const get = left.get;
   if (c.op === 'exists') return (ev) => get(ev) !== undefined;
   const right = c.right!;
   warnFieldLikeValue(c, ctx);
 
   if (left.isList) return compileListCheck(c, left, right, ctx);
-  if (left.numeric) return compileNumericCheck(c, left, right);
+  if (left.numeric) return compileNumericCheck(c, left, right, ctx);
 
-  if (right.kind === 'val' || right.kind === 'transformer') return compileFieldComparison(c, left, right);
+  if (right.kind === 'val' || right.kind === 'transformer') return compileFieldComparison(c, left, right, ctx);
 
   const test = scalarCheck(c, right);
   return (ev) => {
@@ -273,7 +311,7 @@ function listItems(right: Operand, c: Check): string[] | undefined {
 function compileListCheck(c: Check, left: CompiledOperand, right: Operand, ctx: CompileContext): Predicate {
   const get = left.get;
   if ((c.op === 'in' || c.op === 'intersects') && !c.modifier) {
-    if (right.kind === 'val' || right.kind === 'transformer') return compileFieldComparison(c, left, right);
+    if (right.kind === 'val' || right.kind === 'transformer') return compileFieldComparison(c, left, right, ctx);
     if (right.kind !== 'list') throw new ConditionError(`'${c.op}' needs a list such as (a, b)`, c.pos, 'PG_ERR_RULE_OPERATOR');
     const set = new Set(right.items.map((i) => i.value));
     if (c.op === 'in') {
@@ -308,34 +346,55 @@ function compileListCheck(c: Check, left: CompiledOperand, right: Operand, ctx: 
 }
 
 /** Numeric fields (`evt.rawtime`, `len(...)`): the right side must be a number, compared as an integer. */
-function compileNumericCheck(c: Check, left: CompiledOperand, right: Operand): Predicate {
+function compileNumericCheck(c: Check, left: CompiledOperand, right: Operand, ctx: CompileContext): Predicate {
   if (!NUMERIC_OPERATORS.has(c.op) || c.modifier) {
     throw new ConditionError(`operator '${c.op}${c.modifier ? ` ${c.modifier}` : ''}' does not apply to the number '${left.text}'`,
       c.pos, 'PG_ERR_RULE_OPERATOR');
   }
-  if (right.kind === 'val' || right.kind === 'transformer') return compileFieldComparison(c, left, right);
+  if (right.kind === 'val' || right.kind === 'transformer') return compileFieldComparison(c, left, right, ctx);
   const toNumber = (s: string, pos: number): bigint => {
     const n = parseInteger(s);
     if (n === undefined) throw new ConditionError(`'${s}' is not an integer, and '${left.text}' is a number`, pos, 'PG_ERR_RULE_VALUE');
     return n;
   };
   const get = left.get;
+  // Extractors return numbers as canonical decimal text (`jevt.rawtime`, `len()`), and a canonical text equals another
+  // number exactly when it equals that number's canonical text: equality and `in` then compare strings, without
+  // building a BigInt per event (Falco's `never_true` macro, `jevt.rawtime=0`, runs in most rules).
   if (c.op === 'in' || c.op === 'intersects') {
     if (right.kind !== 'list') throw new ConditionError(`'${c.op}' needs a list such as (1, 2)`, c.pos, 'PG_ERR_RULE_OPERATOR');
     const set = new Set(right.items.map((i) => toNumber(i.value, i.pos)));
+    const texts = new Set([...set].map(String));
     return (ev) => {
-      const v = parseInteger(get(ev) as string | undefined);
+      const text = get(ev) as string | undefined;
+      if (text === undefined) return false;
+      if (CANONICAL_INTEGER.test(text)) return texts.has(text);
+      const v = parseInteger(text);
       return v !== undefined && set.has(v);
     };
   }
   if (right.kind !== 'string') throw new ConditionError(`'${c.op}' compares with one number`, c.pos, 'PG_ERR_RULE_OPERATOR');
   const rhs = toNumber(right.value, right.pos);
+  if (c.op === '=' || c.op === '==' || c.op === '!=') {
+    const rhsText = String(rhs);
+    const equal = c.op !== '!=';
+    return (ev) => {
+      const text = get(ev) as string | undefined;
+      if (text === undefined) return false;
+      if (CANONICAL_INTEGER.test(text)) return (text === rhsText) === equal;
+      const v = parseInteger(text);
+      return v !== undefined && (v === rhs) === equal;
+    };
+  }
   const cmp = numericComparison(c.op);
   return (ev) => {
     const v = parseInteger(get(ev) as string | undefined);
     return v !== undefined && cmp(v, rhs);
   };
 }
+
+/** An integer as `String(bigint)` writes it: no sign but `-`, no leading zero, no `-0`. */
+const CANONICAL_INTEGER = /^(?:0|-?[1-9]\d*)$/;
 
 function numericComparison(op: Operator): (a: bigint, b: bigint) => boolean {
   switch (op) {
@@ -368,8 +427,8 @@ function parseInteger(s: string | undefined): bigint | undefined {
 }
 
 /** `f OP val(g)` / `f OP transformer(...)`: both sides are read per event; a missing side makes the check false. */
-function compileFieldComparison(c: Check, left: CompiledOperand, right: Operand): Predicate {
-  const rhs = compileOperand(right.kind === 'val' ? right.field : (right as FieldOperand));
+function compileFieldComparison(c: Check, left: CompiledOperand, right: Operand, ctx: CompileContext): Predicate {
+  const rhs = operandOf(right.kind === 'val' ? right.field : (right as FieldOperand), ctx);
   if (c.modifier) throw new ConditionError(`'${c.modifier}' needs a literal list`, c.pos, 'PG_ERR_RULE_OPERATOR');
   const get = left.get;
   const getR = rhs.get;

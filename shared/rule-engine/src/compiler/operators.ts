@@ -14,6 +14,21 @@ export type StringTest = (value: string) => boolean;
 /** Operators that compare one value with one literal. */
 export type ScalarOperator = Exclude<Operator, 'in' | 'intersects' | 'pmatch' | 'exists'>;
 
+let lastText: string | undefined;
+let lastLowered = '';
+
+/**
+ * `asciiLower`, remembering the last text: the `icontains` checks of an event (an `anyof` list, or several rules)
+ * usually test the same value, which is then lowered once. One slot, shared by every check of the thread.
+ */
+function lowerOnce(text: string): string {
+  if (text !== lastText) {
+    lastLowered = asciiLower(text);
+    lastText = text;
+  }
+  return lastLowered;
+}
+
 /** Builds the test `value OP rhs`; throws an Error with a readable message for an invalid right-hand side. */
 export function scalarTest(op: ScalarOperator, rhs: string): StringTest {
   switch (op) {
@@ -36,7 +51,7 @@ export function scalarTest(op: ScalarOperator, rhs: string): StringTest {
       return (v) => v.includes(rhs);
     case 'icontains': {
       const lowered = asciiLower(rhs);
-      return (v) => asciiLower(v).includes(lowered);
+      return (v) => lowerOnce(v).includes(lowered);
     }
     case 'startswith':
       return (v) => v.startsWith(rhs);

@@ -12,7 +12,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isMap, isSeq, type Node, type YAMLMap } from 'yaml';
-import { compileExpr } from '../compiler/compile.js';
+import { type CompiledOperand, compileExpr } from '../compiler/compile.js';
 import { compileOutput } from '../compiler/output.js';
 import { ConditionError, type Diagnostic, type DiagnosticCode } from '../errors.js';
 import { appendExceptions } from '../passes/exceptions.js';
@@ -121,6 +121,8 @@ class Load {
   readonly #warnings: Diagnostic[] = [];
   readonly #pluginRequirements: { item: Item; node: Node }[] = [];
   readonly #macroAsts = new Map<MacroInfo, Expr | 'failed'>();
+  /** The ruleset's field operands, shared by every rule (see CompileContext.operands). */
+  readonly #operands = new Map<string, CompiledOperand>();
   #lists: ResolvedList[] = [];
 
   constructor(private readonly options: LoadOptions) {}
@@ -289,6 +291,7 @@ class Load {
       legacy: rule.legacy,
       warn: (code, message, origin) => this.#report('warning', code, message, origin, label),
       error: (err) => problems.push(err),
+      operands: this.#operands,
     });
     const output = this.#compileRuleOutput(rule, problems);
     if (problems.length > 0 && rule.skipIfUnknownFilter && problems.every((p) => p.code === 'PG_ERR_RULE_FIELD' || p.code === 'PG_ERR_RULE_OUTPUT')) {
@@ -298,15 +301,18 @@ class Load {
     }
     for (const p of problems) this.#report('error', p.code, p.message, p.offset, label);
     if (problems.length > 0 || failedMacro || !output) return undefined;
-    const partition = partitionKeys(expanded);
-    if (partition !== 'any' && partition.size === 0) {
-      this.#report('warning', 'PG_WARN_RULE_NEVER_MATCHES',
-        'the condition asks for two different resources at once and can never match', rule.origin, label);
+    const partition = partitionKeys(expanded, 'resource');
+    const verbs = partitionKeys(expanded, 'verb');
+    for (const [keys, what] of [[partition, 'resources'], [verbs, 'verbs']] as const) {
+      if (keys !== 'any' && keys.size === 0) {
+        this.#report('warning', 'PG_WARN_RULE_NEVER_MATCHES',
+          `the condition asks for two different ${what} at once and can never match`, rule.origin, label);
+      }
     }
     const { fields, operators, checks } = summarizeCondition(expanded);
     return {
       name: rule.name, desc: rule.desc, priority: rule.priority, tags: rule.tags, source: rule.source,
-      enabled: rule.enabled, index: rule.index, condition, output, partition, fields, operators, checks,
+      enabled: rule.enabled, index: rule.index, condition, output, partition, verbs, fields, operators, checks,
       pos: this.#files.position(rule.origin),
     };
   }

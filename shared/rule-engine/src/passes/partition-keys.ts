@@ -1,6 +1,7 @@
 /**
- * Which `objectRef.resource` values can a rule match? The evaluator only runs a rule on events of those resources,
- * so a pod rule is never tried on a configmap event. Inferred from the expanded condition, never declared:
+ * Which `objectRef.resource` values, and which verbs, can a rule match? The evaluator only runs a rule on events of
+ * those resources and verbs, so a pod rule is never tried on a configmap event, nor a `create` rule on the `watch`
+ * events that make most of the traffic. Inferred from the expanded condition, never declared; for the resource:
  *
  *   ka.target.resource = r            -> {r}          (also jevt.value[/objectRef/resource] and json.value)
  *   ka.target.resource in (r1, r2)    -> {r1, r2}     (and `intersects`)
@@ -11,56 +12,64 @@
  * This is sound: when the result is a set S, the condition is false for every event whose resource is not in S
  * (a check on a missing field is false, so an event without a resource never matches a narrowed rule). `not` is not
  * pushed inward because `not (resource != x)` is true for events with no resource at all.
- * An empty set means the condition can never be true.
+ * An empty set means the condition can never be true. The verb works the same way, with `ka.verb` and
+ * `jevt.value[/verb]`.
  */
 import { assertNever, type Check, type Expr } from '../syntax/ast.js';
 
-export const ANY_RESOURCE = 'any' as const;
-export type PartitionKeys = ReadonlySet<string> | typeof ANY_RESOURCE;
+export const ANY_KEY = 'any' as const;
+export type PartitionKeys = ReadonlySet<string> | typeof ANY_KEY;
 
-const RESOURCE_FIELDS = new Set(['ka.target.resource']);
-const RESOURCE_POINTER_FIELDS = new Set(['jevt.value', 'json.value']);
+/** What a rule is partitioned by: the event's `objectRef.resource` or its `verb`. */
+export type PartitionKey = 'resource' | 'verb';
 
-export function partitionKeys(e: Expr): PartitionKeys {
+/** The fields that read each key: a `ka.*` field without argument, or the JSON pointer of `jevt.value`/`json.value`. */
+const KEY_FIELDS: Readonly<Record<PartitionKey, { field: string; pointer: string }>> = {
+  resource: { field: 'ka.target.resource', pointer: '/objectRef/resource' },
+  verb: { field: 'ka.verb', pointer: '/verb' },
+};
+const POINTER_FIELDS = new Set(['jevt.value', 'json.value']);
+
+export function partitionKeys(e: Expr, key: PartitionKey = 'resource'): PartitionKeys {
   switch (e.kind) {
     case 'and': {
-      let acc: PartitionKeys = ANY_RESOURCE;
-      for (const child of e.children) acc = intersect(acc, partitionKeys(child));
+      let acc: PartitionKeys = ANY_KEY;
+      for (const child of e.children) acc = intersect(acc, partitionKeys(child, key));
       return acc;
     }
     case 'or': {
       let acc: PartitionKeys = new Set<string>();
       for (const child of e.children) {
-        const keys = partitionKeys(child);
-        if (keys === ANY_RESOURCE) return ANY_RESOURCE;
+        const keys = partitionKeys(child, key);
+        if (keys === ANY_KEY) return ANY_KEY;
         acc = new Set([...acc, ...keys]);
       }
       return acc;
     }
     case 'not':
     case 'macro':
-      return ANY_RESOURCE;
+      return ANY_KEY;
     case 'check':
-      return checkKeys(e);
+      return checkKeys(e, key);
     default:
       return assertNever(e);
   }
 }
 
-function checkKeys(c: Check): PartitionKeys {
+function checkKeys(c: Check, key: PartitionKey): PartitionKeys {
   const left = c.left;
-  if (left.kind !== 'field' || c.modifier) return ANY_RESOURCE;
-  const isResource = (RESOURCE_FIELDS.has(left.name) && left.arg === undefined) ||
-    (RESOURCE_POINTER_FIELDS.has(left.name) && left.arg === '/objectRef/resource');
-  if (!isResource) return ANY_RESOURCE;
+  if (left.kind !== 'field' || c.modifier) return ANY_KEY;
+  const { field, pointer } = KEY_FIELDS[key];
+  const readsKey = (left.name === field && left.arg === undefined) || (POINTER_FIELDS.has(left.name) && left.arg === pointer);
+  if (!readsKey) return ANY_KEY;
   const right = c.right;
   if ((c.op === '=' || c.op === '==') && right?.kind === 'string') return new Set([right.value]);
   if ((c.op === 'in' || c.op === 'intersects') && right?.kind === 'list') return new Set(right.items.map((i) => i.value));
-  return ANY_RESOURCE;
+  return ANY_KEY;
 }
 
 function intersect(a: PartitionKeys, b: PartitionKeys): PartitionKeys {
-  if (a === ANY_RESOURCE) return b;
-  if (b === ANY_RESOURCE) return a;
+  if (a === ANY_KEY) return b;
+  if (b === ANY_KEY) return a;
   return new Set([...a].filter((x) => b.has(x)));
 }

@@ -1,5 +1,5 @@
 /**
- * The Ruleset's resource index, and `LoadOptions.partition: false`, which turns it off: every active rule then runs on
+ * The Ruleset's resource and verb index, and `LoadOptions.partition: false`, which turns it off: every active rule then runs on
  * every event in load order, with exactly the same matches (benchmarks compare the two).
  */
 import assert from 'node:assert/strict';
@@ -33,24 +33,70 @@ function event(resource: string | undefined, verb: string, user = 'bob'): AuditE
 
 const names = (rules: readonly { name: string }[]) => rules.map((r) => r.name);
 
-test('partitioned (default): a resource gets its own rules and the any-resource ones, in load order', () => {
+test('partitioned (default): a resource and verb get their own rules and the any-resource/any-verb ones, in load order', () => {
   const { ruleset: rs, stats } = ruleset();
   assert.equal(rs.partitioned, true);
-  assert.deepEqual(names(rs.rulesFor('pods')), ['Pods', 'Anything', 'Pods Or Secrets']);
-  assert.deepEqual(names(rs.rulesFor('configmaps')), ['Anything', 'ConfigMaps']);
-  assert.deepEqual(names(rs.rulesFor('nodes')), ['Anything']);
-  assert.deepEqual(names(rs.rulesFor(undefined)), ['Anything']);
+  assert.deepEqual(names(rs.rulesFor('pods', 'create')), ['Pods', 'Anything']);
+  assert.deepEqual(names(rs.rulesFor('pods', 'delete')), ['Anything', 'Pods Or Secrets']);
+  assert.deepEqual(names(rs.rulesFor('pods', 'watch')), ['Anything']);
+  assert.deepEqual(names(rs.rulesFor('configmaps', 'update')), ['Anything', 'ConfigMaps']);
+  assert.deepEqual(names(rs.rulesFor('configmaps', 'delete')), ['Anything']);
+  assert.deepEqual(names(rs.rulesFor('nodes', 'create')), ['Anything']);
+  assert.deepEqual(names(rs.rulesFor(undefined, undefined)), ['Anything']);
+  assert.deepEqual(names(rs.rulesFor('pods', undefined)), ['Anything']);
   assert.equal(stats.unpartitionedRules, 1);
+});
+
+test('rules narrowed by verb only are indexed under every resource', () => {
+  const text = `- rule: Deletes
+  desc: d
+  condition: ka.verb in (delete, deletecollection) and ka.user.name=mallory
+  output: o
+  priority: WARNING
+  source: k8s_audit
+- rule: Pod Deletes
+  desc: d
+  condition: jevt.value[/verb]=delete and jevt.value[/objectRef/resource]=pods
+  output: o
+  priority: WARNING
+  source: k8s_audit
+`;
+  const r = loadRules([{ path: 'r.yaml', text }]);
+  assert.deepEqual(r.errors, []);
+  const rs = r.ruleset!;
+  assert.deepEqual(names(rs.rulesFor('pods', 'delete')), ['Deletes', 'Pod Deletes']);
+  assert.deepEqual(names(rs.rulesFor('secrets', 'deletecollection')), ['Deletes']);
+  assert.deepEqual(names(rs.rulesFor('secrets', 'get')), []);
+  assert.deepEqual(names(rs.rulesFor(undefined, 'delete')), ['Deletes']);
+  const match = rs.evaluate({ json: { kind: 'Event', auditID: 'a', verb: 'deletecollection', user: { username: 'mallory' } }, timeNs: 1n });
+  assert.deepEqual(names(match.map((m) => m.rule)), ['Deletes']);
+  assert.equal(r.stats.unpartitionedRules, 0);
+});
+
+test('a condition that needs two verbs at once is reported as never matching', () => {
+  const text = `- rule: Impossible
+  desc: d
+  condition: ka.verb=create and ka.verb=delete
+  output: o
+  priority: WARNING
+  source: k8s_audit
+`;
+  const r = loadRules([{ path: 'r.yaml', text }]);
+  assert.deepEqual(r.warnings.map((w) => w.code), ['PG_WARN_RULE_NEVER_MATCHES']);
+  assert.match(r.warnings[0]!.message, /two different verbs/);
 });
 
 test('partition: false puts every active rule in the any-resource bucket, keeps each rule\'s inferred resources', () => {
   const { ruleset: rs, stats } = ruleset({ partition: false });
   assert.equal(rs.partitioned, false);
   const all = ['Pods', 'Anything', 'ConfigMaps', 'Pods Or Secrets'];
-  for (const resource of ['pods', 'configmaps', 'nodes', undefined]) assert.deepEqual(names(rs.rulesFor(resource)), all);
+  for (const resource of ['pods', 'configmaps', 'nodes', undefined]) {
+    for (const verb of ['create', 'delete', 'get', undefined]) assert.deepEqual(names(rs.rulesFor(resource, verb)), all);
+  }
   assert.equal(stats.unpartitionedRules, 4);
   const pods = rs.rules.find((r) => r.name === 'Pods')!;
   assert.deepEqual(pods.partition !== 'any' && [...pods.partition], ['pods']);
+  assert.deepEqual(pods.verbs !== 'any' && [...pods.verbs], ['create']);
 });
 
 test('partition: false gives the same matches, first and all; only more rules run', () => {

@@ -1,22 +1,27 @@
 /**
- * The compiled ruleset and its per-event entry point. Rules are indexed by the `objectRef.resource` values they can
- * match (see passes/partition-keys.ts); each resource gets one array holding its own rules and the rules that could
- * not be narrowed, merged in load order, so evaluation is one Map lookup and a loop:
+ * The compiled ruleset and its per-event entry point. Rules are indexed by the `objectRef.resource` values and the
+ * verbs they can match (see passes/partition-keys.ts): each resource gets a table of verbs, and each verb one array
+ * holding the rules that can match that pair, merged in load order, so evaluation is two Map lookups and a loop:
  *
- *   byResource: "pods"       -> [rule 2 (pods), rule 3 (any), rule 7 (pods|deployments), ...]   (load order)
- *               "configmaps" -> [rule 3 (any), rule 9 (configmaps), ...]
- *   anyResource:             -> [rule 3 (any), ...]   (events whose resource no rule names)
+ *   "pods"       -> "create" -> [rule 2 (pods, create), rule 3 (any, any), rule 7 (pods|deployments, any), ...]
+ *                   "get"    -> [rule 3 (any, any), rule 7 (pods|deployments, any), ...]
+ *                   other    -> [rule 3, rule 7, ...]          (verbs no rule of pods names)
+ *   other        -> ...                                        (resources no rule names: the any-resource rules)
+ *
+ * Most of a cluster's traffic is get/list/watch, which most detections never look at: with the verb in the index,
+ * those events skip the create/update/delete rules entirely.
  *
  * `first` (Falco's default) stops at the first match, `all` reports every match in load order.
  *
- * With `partition: false` (LoadOptions) there is no index: every active rule sits in `anyResource` and runs on every
- * event, in load order. Same matches, more work: it exists to measure what the index saves (bench/), never to serve.
+ * With `partition: false` (LoadOptions) there is no index: every active rule runs on every event, in load order.
+ * Same matches, more work: it exists to measure what the index saves (bench/), never to serve.
  */
 import type { AuditEvent } from '../event.js';
 import type { Predicate } from '../compiler/compile.js';
 import type { OutputFormatter } from '../compiler/output.js';
 import type { SourcePos } from '../errors.js';
-import { ANY_RESOURCE, type PartitionKeys } from '../passes/partition-keys.js';
+import { ANY_KEY, type PartitionKeys } from '../passes/partition-keys.js';
+import { jsonText, member } from '../fields/json.js';
 import type { CheckSummary } from '../passes/condition-summary.js';
 import type { Priority } from '../priority.js';
 
@@ -35,6 +40,8 @@ export interface CompiledRule {
   readonly output: OutputFormatter;
   /** The resources the condition can match (inferred), or `any`; kept even when the Ruleset is not partitioned. */
   readonly partition: PartitionKeys;
+  /** The verbs the condition can match (inferred), or `any`. */
+  readonly verbs: PartitionKeys;
   /** Distinct field operands of the expanded condition (`jevt.value[/stage]`, `ka.req.configmap.obj`), in order. */
   readonly fields: readonly string[];
   /** Distinct operators of the expanded condition (`in`, `contains`, `startswith anyof`), in order. */
@@ -59,17 +66,32 @@ export interface EvaluateOptions {
   readonly ruleMatching?: RuleMatching;
 }
 
+/** The rules for one resource (or for the resources no rule names), by verb. */
+interface VerbTable {
+  readonly byVerb: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** The rules for verbs no rule of the table names: those that match any verb. */
+  readonly otherVerbs: readonly CompiledRule[];
+}
+
+function verbTable(rules: readonly CompiledRule[]): VerbTable {
+  const verbs = new Set<string>();
+  for (const r of rules) if (r.verbs !== ANY_KEY) for (const v of r.verbs) verbs.add(v);
+  const byVerb = new Map<string, readonly CompiledRule[]>();
+  for (const verb of verbs) byVerb.set(verb, rules.filter((r) => r.verbs === ANY_KEY || r.verbs.has(verb)));
+  return { byVerb, otherVerbs: rules.filter((r) => r.verbs === ANY_KEY) };
+}
+
 export class Ruleset {
-  readonly #byResource = new Map<string, readonly CompiledRule[]>();
-  readonly #anyResource: readonly CompiledRule[];
+  readonly #byResource = new Map<string, VerbTable>();
+  readonly #otherResources: VerbTable;
   readonly #ruleMatching: RuleMatching;
-  /** Whether evaluation uses the resource index (LoadOptions.partition). */
+  /** Whether evaluation uses the resource and verb index (LoadOptions.partition). */
   readonly partitioned: boolean;
 
   /**
    * @param rules every k8s_audit rule, in load order, including disabled ones (listed, never evaluated)
    * @param active the rules to evaluate: enabled and at or above the minimum priority
-   * @param partition false: no resource index, every active rule runs on every event (for measurements)
+   * @param partition false: no index, every active rule runs on every event (for measurements)
    */
   constructor(
     readonly rules: readonly CompiledRule[],
@@ -80,23 +102,32 @@ export class Ruleset {
     this.#ruleMatching = ruleMatching;
     const sorted = [...active].sort((a, b) => a.index - b.index);
     this.partitioned = partition;
-    this.#anyResource = partition ? sorted.filter((r) => r.partition === ANY_RESOURCE) : sorted;
-    if (!partition) return;
+    if (!partition) {
+      this.#otherResources = { byVerb: new Map(), otherVerbs: sorted };
+      return;
+    }
+    this.#otherResources = verbTable(sorted.filter((r) => r.partition === ANY_KEY));
     const resources = new Set<string>();
-    for (const r of sorted) if (r.partition !== ANY_RESOURCE) for (const k of r.partition) resources.add(k);
+    for (const r of sorted) if (r.partition !== ANY_KEY) for (const k of r.partition) resources.add(k);
     for (const resource of resources) {
-      this.#byResource.set(resource, sorted.filter((r) => r.partition === ANY_RESOURCE || r.partition.has(resource)));
+      this.#byResource.set(resource, verbTable(sorted.filter((r) => r.partition === ANY_KEY || r.partition.has(resource))));
     }
   }
 
-  /** The rules that run for events of a resource (for `validate` and tests). */
-  rulesFor(resource: string | undefined): readonly CompiledRule[] {
-    return (resource !== undefined && this.#byResource.get(resource)) || this.#anyResource;
+  /** The rules that run for events of a resource and verb (`undefined`: the event has none). */
+  rulesFor(resource: string | undefined, verb: string | undefined): readonly CompiledRule[] {
+    const table = (resource !== undefined && this.#byResource.get(resource)) || this.#otherResources;
+    return (verb !== undefined && table.byVerb.get(verb)) || table.otherVerbs;
   }
 
-  /** How many active rules run on every event: those not narrowed to resources (all of them when not partitioned). */
+  /** The rules that run for an event: those of its `objectRef.resource` and `verb`. */
+  rulesForEvent(event: AuditEvent): readonly CompiledRule[] {
+    return this.rulesFor(keyOf(member(event.json, 'objectRef'), 'resource'), keyOf(event.json, 'verb'));
+  }
+
+  /** How many active rules run on every event: those narrowed neither to resources nor to verbs (all of them when not partitioned). */
   get unpartitionedCount(): number {
-    return this.#anyResource.length;
+    return this.#otherResources.otherVerbs.length;
   }
 
   /**
@@ -106,7 +137,7 @@ export class Ruleset {
   evaluateTimed(event: AuditEvent, timings: Map<string, RuleTiming>, options: EvaluateOptions = {}): Match[] {
     const all = (options.ruleMatching ?? this.#ruleMatching) === 'all';
     const matches: Match[] = [];
-    for (const rule of this.rulesFor(resourceOf(event))) {
+    for (const rule of this.rulesForEvent(event)) {
       const started = process.hrtime.bigint();
       const matched = rule.condition(event);
       const t = timings.get(rule.name) ?? { ns: 0, runs: 0 };
@@ -120,25 +151,29 @@ export class Ruleset {
     return matches;
   }
 
-  /** Evaluates one event; never throws for odd event shapes (extractors treat them as missing values). */
-  evaluate(event: AuditEvent, options: EvaluateOptions = {}): Match[] {
-    const all = (options.ruleMatching ?? this.#ruleMatching) === 'all';
-    const candidates = this.rulesFor(resourceOf(event));
-    const matches: Match[] = [];
-    for (const rule of candidates) {
+  /**
+   * Evaluates one event; never throws for odd event shapes (extractors treat them as missing values). Most events
+   * match nothing: they get the shared empty result, so that the common path allocates nothing.
+   */
+  evaluate(event: AuditEvent, options?: EvaluateOptions): readonly Match[] {
+    const all = (options?.ruleMatching ?? this.#ruleMatching) === 'all';
+    let matches: Match[] | undefined;
+    for (const rule of this.rulesForEvent(event)) {
       if (!rule.condition(event)) continue;
-      matches.push({ rule, event });
+      (matches ??= []).push({ rule, event });
       if (!all) break;
     }
-    return matches;
+    return matches ?? NO_MATCHES;
   }
 }
 
-/** The partition key of an event: `objectRef.resource` as `ka.target.resource` would extract it. */
-function resourceOf(event: AuditEvent): string | undefined {
-  const objectRef = event.json['objectRef'];
-  if (!objectRef || typeof objectRef !== 'object') return undefined;
-  const resource = (objectRef as Record<string, unknown>)['resource'];
-  if (resource === undefined) return undefined;
-  return typeof resource === 'string' ? resource : JSON.stringify(resource);
+const NO_MATCHES: readonly Match[] = Object.freeze([]);
+
+/**
+ * A partition key of an event (`objectRef.resource`, `verb`) as the fields the rules test read it: the JSON text of
+ * the member (a string as is), `undefined` when missing.
+ */
+function keyOf(parent: unknown, name: string): string | undefined {
+  const value = member(parent, name);
+  return value === undefined ? undefined : jsonText(value);
 }

@@ -2,7 +2,13 @@
 // Runs every compiled test file (`dist/**/*.test.js` of the workspaces) with node's test runner, one process per
 // file, and fails when a file ran no test at all: a green run must mean tests ran. Under CI (CI=true) a skipped test
 // also fails the run, because every suite must really run there (the conformance kit and the Kafka-protocol broker
-// are installed by .ci/run). Usage: node scripts/run-tests.mjs [FILTER...]  (FILTER: substrings of file paths)
+// are installed by .ci/run).
+//
+// Usage: node scripts/run-tests.mjs [--suite faults] [FILTER...]  (FILTER: substrings of file paths)
+// The default suite is every `*.test.js`. `--suite faults` runs the fault, overload and bad-input suites instead
+// (`faults/dist/**/*.fault.js`, `npm run test:faults`): one file at a time, because each starts a broker and several
+// services and injects timed faults, and it prints every `fault-report:` line the cases write (expected, delivered,
+// duplicates, lost), pass or fail.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -10,21 +16,29 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const suiteAt = args.indexOf('--suite');
+const suite = suiteAt >= 0 ? args.splice(suiteAt, 2)[1] : 'unit';
+if (suite !== 'unit' && suite !== 'faults') {
+  console.error(`run-tests: unknown suite '${suite}' (unit or faults)`);
+  process.exit(2);
+}
+const filters = args;
 const ci = process.env.CI === 'true';
+const suffix = suite === 'faults' ? '.fault.js' : '.test.js';
 
 function findTests(dir, out = []) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
     if (entry.isDirectory() && entry.name !== 'node_modules') findTests(p, out);
-    else if (entry.isFile() && entry.name.endsWith('.test.js')) out.push(p);
+    else if (entry.isFile() && entry.name.endsWith(suffix)) out.push(p);
   }
   return out;
 }
 
 const packageDirs = ['shared', 'services']
   .flatMap((d) => readdirSync(join(root, d)).map((n) => join(root, d, n)))
-  .concat([join(root, 'cli'), join(root, 'bench')]);
+  .concat([join(root, 'cli'), join(root, 'bench'), join(root, 'faults')]);
 const files = packageDirs
   .map((d) => join(d, 'dist'))
   .filter((d) => { try { return statSync(d).isDirectory(); } catch { return false; } })
@@ -33,7 +47,7 @@ const files = packageDirs
   .sort();
 
 if (files.length === 0) {
-  console.error('run-tests: no compiled test files found (did `tsc -b` run?)');
+  console.error(`run-tests: no compiled ${suffix} files found (did \`tsc -b\` run?)`);
   process.exit(1);
 }
 
@@ -71,9 +85,13 @@ async function worker() {
     } else if (r.skipped > 0) {
       for (const m of r.out.matchAll(/# SKIP (.*)$/gm)) console.log(`    skipped: ${m[1]}`);
     }
+    if (suite === 'faults' && !problems.length) {
+      for (const m of r.out.matchAll(/^\s*# fault-report: (.*)$/gm)) console.log(`    ${m[1]}`);
+    }
   }
 }
-await Promise.all(Array.from({ length: Math.min(availableParallelism(), files.length) }, worker));
+const parallel = suite === 'faults' ? 1 : Math.min(availableParallelism(), files.length);
+await Promise.all(Array.from({ length: parallel }, worker));
 
 const sum = (k) => results.reduce((a, r) => a + r[k], 0);
 const bad = results.filter((r) => r.problems);

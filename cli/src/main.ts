@@ -6,11 +6,13 @@ import { benchCommand } from './commands/bench-rules.js';
 import { fieldsCommand } from './commands/fields.js';
 import { evaluatorCommand, ingestCommand, outputsCommand, runCommand } from './commands/pipeline-commands.js';
 import { replayCommand } from './commands/replay.js';
+import { setupCommand } from './commands/setup.js';
 import { validateCommand } from './commands/validate.js';
 import { type Command, type CommandIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './usage.js';
 
 const COMMANDS: readonly Command[] = [
   runCommand, ingestCommand, evaluatorCommand, outputsCommand, validateCommand, fieldsCommand, replayCommand, benchCommand,
+  setupCommand,
 ];
 
 function topHelp(): string {

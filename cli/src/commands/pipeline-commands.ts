@@ -25,7 +25,7 @@ ${PIPELINE_FLAGS_HELP}
   -h, --help             show this help
 
 Signals: SIGTERM/SIGINT stop gracefully (stop accepting, drain, flush,
-commit); SIGHUP reloads the rules.`,
+commit); SIGHUP reloads the rules and the webhook's token files.`,
     async run(args, io: CommandIo) {
       const config = configFromArgs(args, process.env, localDefaults);
       let running: RunningPipeline;
@@ -36,14 +36,11 @@ commit); SIGHUP reloads the rules.`,
         return EXIT_FAILURE;
       }
       const bus = running.bus.kind === 'memory' ? 'one process, in-memory bus' : 'Kafka';
+      // Straight to stderr, not only to the log: a log level above warn must not hide it.
+      if (running.exposureWarning) io.stderr.write(`peregrine ${name}: WARNING: ${running.exposureWarning}\n`);
       if (running.webhookUrl) io.stderr.write(`peregrine ${name}: webhook at ${running.webhookUrl} (${bus})\n`);
-      io.stderr.write(`peregrine ${name}: started (${bus}); SIGTERM stops gracefully, SIGHUP reloads the rules\n`);
-      const evaluator = running.evaluator;
-      return runUntilSignal({
-        logger: running.logger,
-        stop: () => running.stop(),
-        onReload: evaluator ? async () => void (await evaluator.reload()) : undefined,
-      });
+      io.stderr.write(`peregrine ${name}: started (${bus}); SIGTERM stops gracefully, SIGHUP reloads\n`);
+      return runUntilSignal({ logger: running.logger, stop: () => running.stop(), onReload: () => running.reload() });
     },
   };
 }

@@ -11,6 +11,7 @@
  *   evaluator: { rules, ruleMatching, workers, ... }
  *   outputs:   { sinks: [...] }
  *   metrics:   { listen }                                       (evaluator and outputs processes)
+ *   deadLetters: { file }                                      (only `peregrine run`)
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { applyEnv, loadConfig, readConfigFile } from '@peregrine/core';
@@ -42,6 +43,11 @@ export const PeregrineConfig = Type.Object({
   metrics: Type.Object({
     /** Where the evaluator and outputs processes serve /metrics, /healthz and /readyz. */
     listen: Type.String({ default: '127.0.0.1:9464' }),
+  }, { additionalProperties: false, default: {} }),
+  /** `peregrine run` only: what becomes of the dead-letter topic of the in-memory bus (see dead-letter-drain.ts). */
+  deadLetters: Type.Object({
+    /** A JSON-lines file each dead letter is appended to; without it they are logged and counted only. */
+    file: Type.Optional(Type.String({ minLength: 1 })),
   }, { additionalProperties: false, default: {} }),
 }, { additionalProperties: false });
 

@@ -20,6 +20,7 @@ export const PIPELINE_FLAGS = {
   output: { type: 'string', multiple: true },
   'kafka-brokers': { type: 'string' },
   'metrics-listen': { type: 'string' },
+  'dead-letters': { type: 'string' },
 } as const;
 
 /** No tokens, no client-certificate CA, no explicit choice: allow unauthenticated requests (loopback only). */
@@ -36,15 +37,19 @@ function defaultToUnauthenticated(raw: Record<string, unknown>): void {
 export const PIPELINE_FLAGS_HELP = `  --config FILE          YAML configuration (every setting; see config/peregrine.example.yaml)
   --log-level LEVEL      fatal, error, warn, info (default), debug, trace, silent
   --listen HOST:PORT     webhook address (ingest; default 127.0.0.1:8765)
-  --insecure             accept unauthenticated webhook requests, even on a non-loopback
-                         address (warns at every start; 'run' on loopback needs no flag)
+  --insecure             let the webhook listen beyond loopback in plain HTTP, or without
+                         credentials when none are configured (configured tokens and client
+                         certificates stay required); warns at every start. 'run' on
+                         loopback needs no flag
   --rules FILE           rules file or directory, repeatable (evaluator; default: the project's rules/)
   --rule-matching MODE   first (default) or all
   --min-priority P       skip rules less severe than P
   --workers N            evaluator worker threads (default: one per core)
   --output SINK          stdout, stdout:text, file:PATH or an http(s) URL, repeatable (outputs; default stdout)
   --kafka-brokers LIST   host:port,... (or KAFKA_BROKERS; not for 'run')
-  --metrics-listen H:P   /metrics, /healthz, /readyz of the evaluator and outputs processes`;
+  --metrics-listen H:P   /metrics, /healthz, /readyz of the evaluator and outputs processes
+  --dead-letters FILE    ('run' only) append every dead letter to FILE as a JSON line; without
+                         it they are logged (warn) and counted only`;
 
 /**
  * Parses the flags into the effective configuration. Throws UsageError for bad flags and bad configuration.
@@ -64,7 +69,9 @@ export function configFromArgs(args: readonly string[], env: NodeJS.ProcessEnv, 
         if (v['listen'] !== undefined) setPath(raw, ['ingest', 'listen'], v['listen']);
         if (v['insecure']) {
           setPath(raw, ['ingest', 'insecure'], true);
-          setPath(raw, ['ingest', 'auth', 'allowUnauthenticated'], true);
+          // It accepts the exposure; it never switches configured authentication off. Only a listener with no
+          // credentials at all (no tokens, no client-certificate CA) then takes requests without any.
+          defaultToUnauthenticated(raw);
         }
         if (localDefaults) defaultToUnauthenticated(raw);
         if (v['rules'] !== undefined) setPath(raw, ['evaluator', 'rules'], v['rules']);
@@ -76,6 +83,7 @@ export function configFromArgs(args: readonly string[], env: NodeJS.ProcessEnv, 
           setPath(raw, ['kafka', 'brokers'], String(v['kafka-brokers']).split(',').map((b) => b.trim()).filter(Boolean));
         }
         if (v['metrics-listen'] !== undefined) setPath(raw, ['metrics', 'listen'], v['metrics-listen']);
+        if (v['dead-letters'] !== undefined) setPath(raw, ['deadLetters', 'file'], v['dead-letters']);
         const evaluator = (raw['evaluator'] ?? {}) as Record<string, unknown>;
         if (!Array.isArray(evaluator['rules']) || evaluator['rules'].length === 0) {
           setPath(raw, ['evaluator', 'rules'], [defaultRulesDir()]);

@@ -15,6 +15,7 @@ import { buildIngest } from '@peregrine/ingest';
 import { type Bus, KafkaBus, MemoryBus } from '@peregrine/kafka';
 import { buildOutputs } from '@peregrine/outputs';
 import type { PeregrineConfig } from './config.js';
+import { DEAD_LETTER_GROUP, deadLetterDrain } from './dead-letter-drain.js';
 import { healthServer } from './health-server.js';
 
 export interface RunningPipeline {
@@ -25,6 +26,10 @@ export interface RunningPipeline {
   readonly evaluator?: Evaluator | undefined;
   /** Where the webhook listens, when this process runs ingest. */
   readonly webhookUrl?: string | undefined;
+  /** Why the webhook is exposed, when it may listen only because of `insecure` (printed at every start). */
+  readonly exposureWarning?: string | undefined;
+  /** SIGHUP: reloads the rules (evaluator) and the token files (ingest) of this process; failures are logged. */
+  reload(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -51,14 +56,22 @@ export async function startPipeline(config: PeregrineConfig, io: PipelineIo): Pr
     bus, topics: config.topics, logger: logger.child({ service: 'evaluator' }), registry,
   });
   const ingest = ingestComponent(config, deps);
-  await startAll([...outputs, evaluator, ingest.component], logger);
+  const deadLetters = deadLetterDrain(bus, { topic: config.topics.deadLetter, file: config.deadLetters.file },
+    logger.child({ service: 'dead-letters' }), registry);
+  await startAll([deadLetters, ...outputs, evaluator, ingest.component], logger);
 
   const stop = async () => {
     await stopAll([ingest.component], logger, STOP_TIMEOUT_MS);
     await drain(bus, config, logger);
     await stopAll([...outputs, evaluator], logger, STOP_TIMEOUT_MS);
+    // Last: the evaluator and the outputs may have written dead letters until they stopped.
+    await drain(bus, config, logger);
+    await stopAll([deadLetters], logger, STOP_TIMEOUT_MS);
   };
-  return { logger, bus, registry, evaluator, webhookUrl: ingest.url(), stop };
+  return {
+    logger, bus, registry, evaluator, webhookUrl: ingest.url(), exposureWarning: ingest.warning, stop,
+    reload: () => reload(logger, evaluator, ingest),
+  };
 }
 
 /** `peregrine ingest`: the webhook, writing to Kafka. */
@@ -68,7 +81,11 @@ export async function startIngest(config: PeregrineConfig, io: PipelineIo): Prom
   const registry = createRegistry({ defaultMetrics: true });
   const ingest = ingestComponent(config, { bus, logger, registry, stdout: io.stdout });
   await startAll([ingest.component], logger);
-  return { logger, bus, registry, webhookUrl: ingest.url(), stop: () => stopAll([ingest.component], logger, STOP_TIMEOUT_MS) };
+  return {
+    logger, bus, registry, webhookUrl: ingest.url(), exposureWarning: ingest.warning,
+    reload: () => reload(logger, undefined, ingest),
+    stop: () => stopAll([ingest.component], logger, STOP_TIMEOUT_MS),
+  };
 }
 
 /** `peregrine evaluator`: one member of the evaluator group, with its own /metrics. */
@@ -80,7 +97,10 @@ export async function startEvaluator(config: PeregrineConfig, io: PipelineIo): P
   const components: Component[] = [evaluator];
   components.push(healthServer(config.metrics.listen, () => [evaluator], [registry]));
   await startAll(components, logger);
-  return { logger, bus, registry, evaluator, stop: () => stopAll(components, logger, STOP_TIMEOUT_MS) };
+  return {
+    logger, bus, registry, evaluator, reload: () => reload(logger, evaluator, undefined),
+    stop: () => stopAll(components, logger, STOP_TIMEOUT_MS),
+  };
 }
 
 /** `peregrine outputs`: consumes alerts from Kafka and delivers them to the sinks. */
@@ -92,7 +112,10 @@ export async function startOutputs(config: PeregrineConfig, io: PipelineIo): Pro
   const components: Component[] = [...outputs];
   components.push(healthServer(config.metrics.listen, () => outputs, [registry]));
   await startAll(components, logger);
-  return { logger, bus, registry, stop: () => stopAll(components, logger, STOP_TIMEOUT_MS) };
+  return {
+    logger, bus, registry, reload: () => reload(logger, undefined, undefined),
+    stop: () => stopAll(components, logger, STOP_TIMEOUT_MS),
+  };
 }
 
 interface Deps {
@@ -102,7 +125,30 @@ interface Deps {
   readonly stdout: NodeJS.WritableStream;
 }
 
-function ingestComponent(config: PeregrineConfig, deps: Deps): { component: Component; url: () => string } {
+interface IngestPart {
+  readonly component: Component;
+  readonly url: () => string;
+  readonly warning: string | undefined;
+  readonly reloadTokens: () => number;
+}
+
+/**
+ * SIGHUP. Token files first: a rotation must not wait for the rules to compile. A token file that cannot be read
+ * keeps the tokens in force (the error says which entry), so a half-written file never locks the apiservers out.
+ */
+async function reload(logger: Logger, evaluator: Evaluator | undefined, ingest: IngestPart | undefined): Promise<void> {
+  if (ingest) {
+    try {
+      logger.info({ inForce: ingest.reloadTokens() }, 'ingest tokens reloaded');
+    } catch (err) {
+      // The message names the entry and the file, never a token; the cause (an errno error) adds nothing.
+      logger.error({ problem: (err as Error).message }, 'ingest token reload failed; the tokens in force are kept');
+    }
+  }
+  if (evaluator) await evaluator.reload();
+}
+
+function ingestComponent(config: PeregrineConfig, deps: Deps): IngestPart {
   const producer = deps.bus.producer();
   const built = buildIngest(config.ingest, {
     producer, topic: config.topics.audit, logger: deps.logger.child({ service: 'ingest' }), registry: deps.registry,
@@ -128,7 +174,7 @@ function ingestComponent(config: PeregrineConfig, deps: Deps): { component: Comp
     }
     return `${scheme}://${config.ingest.listen}${config.ingest.path}`;
   };
-  return { component, url };
+  return { component, url, warning: built.warning, reloadTokens: () => built.reloadTokens() };
 }
 
 function outputsComponents(config: PeregrineConfig, deps: Deps): Component[] {
@@ -157,7 +203,8 @@ async function drain(bus: Bus, config: PeregrineConfig, logger: Logger): Promise
   if (!(bus instanceof MemoryBus)) return;
   const deadline = Date.now() + DRAIN_TIMEOUT_MS;
   for (;;) {
-    const pending = bus.lag(config.topics.audit, config.evaluator.groupId) + bus.lag(config.topics.alerts, 'peregrine-outputs');
+    const pending = bus.lag(config.topics.audit, config.evaluator.groupId) + bus.lag(config.topics.alerts, 'peregrine-outputs') +
+      bus.lag(config.topics.deadLetter, DEAD_LETTER_GROUP);
     if (pending === 0) return;
     if (Date.now() > deadline) {
       logger.error({ pending }, 'shutdown: messages still in the in-memory bus after the drain timeout are lost');

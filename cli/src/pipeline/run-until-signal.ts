@@ -1,6 +1,7 @@
 /**
  * Runs started components until SIGTERM or SIGINT, then stops them gracefully (in reverse order, bounded); SIGHUP
- * calls `onReload` (the evaluator reloads its rules). A second SIGTERM/SIGINT during the shutdown exits at once.
+ * calls `onReload` (the evaluator reloads its rules, ingest its token files). A second SIGTERM/SIGINT during the
+ * shutdown exits at once.
  */
 import type { Logger } from '@peregrine/core';
 
@@ -35,7 +36,7 @@ export function runUntilSignal(options: RunOptions): Promise<number> {
       );
     };
     const onHup = () => {
-      options.logger.info('SIGHUP: reloading the rules');
+      options.logger.info('SIGHUP: reloading');
       void options.onReload?.().catch((err: unknown) => options.logger.error({ err }, 'reload failed'));
     };
     const cleanup = () => {

@@ -17,6 +17,8 @@ export interface ApiserverClientOptions {
   readonly timeoutMs?: number;
   /** Pause between two batches of one sender, to spread a corpus over time. Default 0. */
   readonly pauseMs?: number;
+  /** Called with the index (in `bodies`) of each batch answered 2xx, as it is: what the receiver took responsibility for. */
+  readonly onAccepted?: (index: number) => void;
 }
 
 export interface SendStats {
@@ -29,6 +31,8 @@ export interface SendStats {
   retries: number;
   /** Answers by HTTP status (`error` for connection errors and timeouts). */
   readonly statuses: Record<string, number>;
+  /** Non-2xx answers that carried a usable `Retry-After`. */
+  retryAfterAnswers: number;
 }
 
 export async function sendLikeApiserver(
@@ -38,11 +42,12 @@ export async function sendLikeApiserver(
   const initial = options.initialBackoffMs ?? 1000;
   const factor = options.backoffFactor ?? 1.5;
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const stats: SendStats = { batches: bodies.length, accepted: 0, dropped: 0, retries: 0, statuses: {} };
+  const stats: SendStats = { batches: bodies.length, accepted: 0, dropped: 0, retries: 0, statuses: {}, retryAfterAnswers: 0 };
   let next = 0;
   const sender = async () => {
     while (next < bodies.length) {
-      const { cluster, body } = bodies[next++]!;
+      const index = next++;
+      const { cluster, body } = bodies[index]!;
       let delay = initial;
       for (let attempt = 1; ; attempt++) {
         let status = 'error';
@@ -61,8 +66,10 @@ export async function sendLikeApiserver(
         stats.statuses[status] = (stats.statuses[status] ?? 0) + 1;
         if (status.startsWith('2')) {
           stats.accepted++;
+          options.onAccepted?.(index);
           break;
         }
+        if (retryAfterMs !== Infinity) stats.retryAfterAnswers++;
         if (attempt >= attempts) {
           stats.dropped++;
           break;

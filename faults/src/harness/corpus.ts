@@ -48,3 +48,15 @@ export async function expectedAlertIds(bodies: readonly { cluster: string; body:
   }
   return ids;
 }
+
+/**
+ * `expectedAlertIds` body by body (one rules load): element i holds the alert ids of `bodies[i]`, for cases that must
+ * account only for the batches the webhook accepted. `rulesPaths` defaults to rules/.
+ */
+export async function expectedAlertIdsPerBody(bodies: readonly { cluster: string; body: string }[], rulesPaths?: readonly string[]): Promise<string[][]> {
+  const loaded = await loadRuleFiles(rulesPaths ?? [join(repoRoot(), 'rules')]);
+  if (!loaded.ruleset) throw new Error(`rules do not load: ${loaded.errors.map((e) => e.message).join('; ')}`);
+  const ruleset = loaded.ruleset;
+  return bodies.map(({ cluster, body }) => decodeAuditPayload(body, cluster).events
+    .flatMap((event) => ruleset.evaluate(event).map((m) => buildAlert(m, { hostname: 'faults' }).id)));
+}

@@ -13,6 +13,8 @@ export interface Receiver {
   readonly url: string;
   /** Alert ids acknowledged with 200, in arrival order (a batch body is a JSON array of alerts). */
   delivered(): string[];
+  /** Alert ids of the requests left without an answer (`hang`): a real receiver may have processed them anyway. */
+  hung(): string[];
   /** Requests received in each mode (hang and error requests included). */
   readonly requests: Record<ReceiverMode, number>;
   setMode(mode: ReceiverMode): Promise<void>;
@@ -21,6 +23,7 @@ export interface Receiver {
 
 export async function startReceiver(t: TestContext): Promise<Receiver> {
   const delivered: string[] = [];
+  const hung: string[] = [];
   const requests: Record<ReceiverMode, number> = { ok: 0, error: 0, hang: 0, down: 0 };
   const sockets = new Set<Socket>();
   let mode: ReceiverMode = 'ok';
@@ -32,13 +35,17 @@ export async function startReceiver(t: TestContext): Promise<Receiver> {
     req.on('data', (d: Buffer) => chunks.push(d));
     req.on('end', () => {
       requests[mode]++;
-      if (mode === 'hang') return; // never answered: the sink's timeout must fire
       if (mode === 'error') {
         res.writeHead(500).end('receiver failing on purpose');
         return;
       }
       const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string } | { id: string }[];
-      for (const alert of Array.isArray(parsed) ? parsed : [parsed]) delivered.push(alert.id);
+      const ids = (Array.isArray(parsed) ? parsed : [parsed]).map((a) => a.id);
+      if (mode === 'hang') {
+        hung.push(...ids);
+        return; // never answered: the sink's timeout must fire
+      }
+      delivered.push(...ids);
       res.writeHead(200).end();
     });
   };
@@ -68,6 +75,7 @@ export async function startReceiver(t: TestContext): Promise<Receiver> {
   const receiver: Receiver = {
     url: `http://127.0.0.1:${port}/`,
     delivered: () => [...delivered],
+    hung: () => [...hung],
     requests,
     async setMode(next) {
       if (next === 'down' && mode !== 'down') await shut();

@@ -24,8 +24,8 @@ export interface DeadLetter {
 }
 
 export interface EvaluateResult {
-  /** Each alert as the JSON that goes on the alerts topic, with the fields the producer needs. */
-  readonly alerts: readonly { id: string; cluster: string; rule: string; priority: string; json: string }[];
+  /** Each alert as the JSON that goes on the alerts topic, with the fields the producer needs; `index`: its message. */
+  readonly alerts: readonly { index: number; id: string; cluster: string; rule: string; priority: string; json: string }[];
   readonly deadLetters: readonly DeadLetter[];
   readonly events: number;
   /** Per rule: matches, and sampled evaluation time. */

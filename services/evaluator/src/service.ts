@@ -19,6 +19,7 @@ import {
 } from '@peregrine/kafka';
 import { type Diagnostic, formatDiagnostic, loadRules, parsePriority, readRuleInputs } from '@peregrine/rule-engine';
 import { packBatch } from './batch.js';
+import { mergeDeadLetters, separateOversizeAlerts } from './oversize-alerts.js';
 import type { EvaluatorConfig } from './config.js';
 import { evaluatorMetrics } from './metrics.js';
 import { RulePool } from './pool.js';
@@ -161,7 +162,9 @@ class EvaluatorService implements Evaluator {
     try {
       const pool = this.#pool!;
       const task = packBatch(batch.messages);
-      const result = await pool.run(task);
+      const raw = await pool.run(task);
+      const oversize = separateOversizeAlerts(raw.alerts, this.#producer.maxMessageBytes);
+      const result = { ...raw, alerts: oversize.fit, deadLetters: mergeDeadLetters(raw.deadLetters, oversize.deadLetters) };
       const alerts: BusMessage[] = result.alerts.map((a) => ({
         key: a.id,
         value: Buffer.from(a.json),

@@ -10,6 +10,7 @@ import {
   type RuleTiming, parsePriority,
 } from '@peregrine/rule-engine';
 import type { EvaluateResult, EvaluateTask } from './batch.js';
+import { deadLetterReason } from './dead-letter-reason.js';
 
 export interface WorkerData {
   readonly rules: readonly RulesInput[];
@@ -47,14 +48,14 @@ export default function evaluate(task: EvaluateTask): EvaluateResult {
     start = end;
     const cluster = task.clusters[i] ?? 'default';
     const decoded = decodeAuditPayload(text, cluster);
-    if (decoded.errors.length > 0) deadLetters.push({ index: i, reason: summarize(decoded.errors) });
+    if (decoded.errors.length > 0) deadLetters.push({ index: i, reason: deadLetterReason(decoded.errors) });
     for (const event of decoded.events) {
       events++;
       const timed = ++eventCounter % data.timingSampleEvery === 0;
       const matches = timed ? ruleset.evaluateTimed(event, timings) : ruleset.evaluate(event);
       for (const m of matches) {
         const alert = buildAlert(m, alertOptions);
-        alerts.push({ id: alert.id, cluster: alert.cluster, rule: alert.rule, priority: alert.priority, json: alertToJson(alert) });
+        alerts.push({ index: i, id: alert.id, cluster: alert.cluster, rule: alert.rule, priority: alert.priority, json: alertToJson(alert) });
         const r = (rules[alert.rule] ??= { matches: 0, ns: 0, runs: 0 });
         r.matches++;
       }
@@ -68,9 +69,3 @@ export default function evaluate(task: EvaluateTask): EvaluateResult {
   return { alerts, deadLetters, events, rules };
 }
 
-/** The first errors of a message, short enough for a header. */
-function summarize(errors: readonly string[]): string {
-  const head = errors.slice(0, 3).join('; ');
-  const more = errors.length > 3 ? `; and ${errors.length - 3} more` : '';
-  return (head + more).slice(0, 500);
-}

@@ -14,7 +14,7 @@ import { type Component, type Health, type Logger, parseHostPort, PeregrineError
 import type { BusProducer } from '@peregrine/kafka';
 import { Authenticator } from './auth.js';
 import type { IngestConfig } from './config.js';
-import { checkExposure } from './exposure.js';
+import { checkExposure, checkResolvesToLoopback } from './exposure.js';
 import { healthRoutes } from './health.js';
 import { createIngestMetrics } from './metrics.js';
 import { auditWebhook } from './routes/audit-webhook.js';
@@ -36,6 +36,13 @@ export interface Ingest {
   readonly component: Component;
   /** The bound address once started (useful with port 0), else undefined. */
   address(): { readonly host: string; readonly port: number } | undefined;
+  /**
+   * Why this listener is exposed, when it may start only because of `insecure: true`; start() logs it at warn, and a
+   * command line should print it too (logs may be filtered above warn). Undefined when the listener is not exposed.
+   */
+  readonly warning: string | undefined;
+  /** Reads the token files again (see Authenticator.reloadTokens); throws PG_ERR_CONFIG and keeps the old tokens. */
+  reloadTokens(): number;
 }
 
 /** How long /readyz waits for the producer's ping. */
@@ -105,6 +112,12 @@ export function buildIngest(config: IngestConfig, deps: IngestDeps): Ingest {
       state = 'starting';
       if (warning) deps.logger.warn(warning);
       try {
+        await checkResolvesToLoopback(host);
+      } catch (err) {
+        state = 'stopped';
+        throw err;
+      }
+      try {
         await app.listen({ host, port });
       } catch (err) {
         state = 'stopped';
@@ -131,7 +144,10 @@ export function buildIngest(config: IngestConfig, deps: IngestDeps): Ingest {
     },
   };
 
-  return { app, component, address: () => (state === 'serving' ? boundAddress(app) : undefined) };
+  return {
+    app, component, warning, address: () => (state === 'serving' ? boundAddress(app) : undefined),
+    reloadTokens: () => authenticator.reloadTokens(),
+  };
 }
 
 function boundAddress(app: FastifyInstance): { host: string; port: number } | undefined {

@@ -13,7 +13,8 @@
  *
  * Tokens are compared in constant time over SHA-256 digests (the digest makes the lengths equal, so timingSafeEqual
  * applies, and every configured token is compared, so the time does not tell which one matched). Tokens are never
- * logged or kept in messages; a principal is named `token#<index>` or `cert:<CN>`.
+ * logged or kept in messages; a principal is named `token#<index>` or `cert:<CN>`. Several tokens may be bound to
+ * one cluster (that is how a token is rotated), and token files are read again on reloadTokens() (SIGHUP).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -53,7 +54,9 @@ interface CertIdentity {
 }
 
 export class Authenticator {
-  readonly #tokens: readonly TokenEntry[];
+  /** Replaced as a whole by reloadTokens(), never mutated: a request sees the old list or the new one. */
+  #tokens: readonly TokenEntry[];
+  readonly #tokenConfig: IngestConfig['auth']['tokens'];
   readonly #certClusters: ReadonlyMap<string, string>;
   readonly #allowUnauthenticated: boolean;
   readonly #mtls: boolean;
@@ -67,22 +70,24 @@ export class Authenticator {
   constructor(auth: IngestConfig['auth'], options: { readonly mtls: boolean }) {
     this.#mtls = options.mtls;
     this.#allowUnauthenticated = auth.allowUnauthenticated;
-    const seen = new Map<string, string>();
-    this.#tokens = auth.tokens.map((entry, index) => {
-      const token = readToken(entry, index);
-      const digest = sha256(token);
-      const key = digest.toString('hex');
-      const other = seen.get(key);
-      if (other !== undefined && other !== entry.cluster) {
-        throw new PeregrineError('PG_ERR_CONFIG', `auth.tokens[${index}]: the same token is bound to clusters '${other}' and '${entry.cluster}'`);
-      }
-      seen.set(key, entry.cluster);
-      return { digest, cluster: entry.cluster, principal: `token#${index}` };
-    });
+    this.#tokenConfig = auth.tokens;
+    this.#tokens = loadTokens(auth.tokens);
     this.#certClusters = new Map(Object.entries(auth.clientCertClusters));
     if (this.#certClusters.size > 0 && !this.#mtls) {
       throw new PeregrineError('PG_ERR_CONFIG', 'auth.clientCertClusters needs client certificates: set tls.ca (mTLS)');
     }
+  }
+
+  /**
+   * Reads the token files again (SIGHUP), so that a token can be rotated without a restart: list the new token beside
+   * the old one for the same cluster, reload, move the apiservers over, then drop the old one and reload again. The
+   * entries themselves (how many, which cluster) are the config's and do not change. All or nothing: when a file
+   * cannot be read or a token is refused, this throws PG_ERR_CONFIG and the current tokens stay in force.
+   * Returns how many tokens are in force.
+   */
+  reloadTokens(): number {
+    this.#tokens = loadTokens(this.#tokenConfig);
+    return this.#tokens.length;
   }
 
   /** Whether any request could ever present acceptable credentials (tokens configured, or mTLS). */
@@ -183,6 +188,22 @@ function bearer(header: string): string | undefined {
 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** Every configured token as a digest bound to its cluster; throws PG_ERR_CONFIG for an unusable one. */
+function loadTokens(entries: IngestConfig['auth']['tokens']): TokenEntry[] {
+  const seen = new Map<string, string>();
+  return entries.map((entry, index) => {
+    const token = readToken(entry, index);
+    const digest = sha256(token);
+    const key = digest.toString('hex');
+    const other = seen.get(key);
+    if (other !== undefined && other !== entry.cluster) {
+      throw new PeregrineError('PG_ERR_CONFIG', `auth.tokens[${index}]: the same token is bound to clusters '${other}' and '${entry.cluster}'`);
+    }
+    seen.set(key, entry.cluster);
+    return { digest, cluster: entry.cluster, principal: `token#${index}` };
+  });
 }
 
 function readToken(entry: IngestConfig['auth']['tokens'][number], index: number): string {

@@ -45,6 +45,21 @@ function makePki(): Pki {
   leaf('gamma', 'some-apiserver', 'ca', 'subjectAltName=DNS:gamma.apiserver.example\nextendedKeyUsage=clientAuth', 3);
   leaf('unbound', 'apiserver-unbound', 'ca', 'extendedKeyUsage=clientAuth', 4);
   leaf('rogue', 'apiserver-alpha', 'rogue-ca', 'extendedKeyUsage=clientAuth', 5);
+  // Signed by the right CA, bound by CN, but outside their validity: `openssl ca` sets any dates (x509 -days cannot
+  // make a certificate that is already expired on every openssl version).
+  writeFileSync(join(dir, 'ca.cnf'), '[ca]\ndefault_ca=test\n[test]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\n'
+    + 'default_md=sha256\npolicy=any\nunique_subject=no\n[any]\ncommonName=supplied\n');
+  writeFileSync(join(dir, 'index.txt'), '');
+  writeFileSync(join(dir, 'serial'), '10\n');
+  const dated = (name: string, start: string, end: string) => {
+    writeFileSync(join(dir, `${name}.ext`), 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n');
+    openssl(dir, ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`,
+      '-out', `${name}.csr`, '-subj', '/CN=apiserver-alpha']);
+    openssl(dir, ['ca', '-batch', '-config', 'ca.cnf', '-cert', 'ca.crt', '-keyfile', 'ca.key', '-in', `${name}.csr`,
+      '-out', `${name}.crt`, '-startdate', start, '-enddate', end, '-extfile', `${name}.ext`, '-notext']);
+  };
+  dated('expired', '20200101000000Z', '20200102000000Z');
+  dated('future', '20991231000000Z', '20991231235959Z');
   const file = (name: string) => join(dir, name);
   return { dir, ca: readFileSync(file('ca.crt')), file, read: (name) => readFileSync(file(name)) };
 }
@@ -112,6 +127,28 @@ describe('HTTPS and mTLS', { skip }, () => {
     const rogue = await postJson(`${h.url}/k8s-audit`, auditEvent(8), client('rogue'));
     assert.equal(rogue.status, 403);
     assert.equal(rogue.json()['code'], 'PG_ERR_INGEST_FORBIDDEN');
+  });
+
+  it('refused with a certificate of the CA that has expired or is not valid yet (403), though its CN is bound', async () => {
+    for (const name of ['expired', 'future']) {
+      const r = await postJson(`${h.url}/k8s-audit`, auditEvent(11), client(name));
+      assert.equal(r.status, 403, name);
+      assert.equal(r.json()['code'], 'PG_ERR_INGEST_FORBIDDEN', name);
+    }
+  });
+
+  it('refused with a certificate of the CA made for servers only (no clientAuth): the listener\'s own', async () => {
+    const r = await postJson(`${h.url}/k8s-audit`, auditEvent(12), client('server'));
+    assert.equal(r.status, 403);
+  });
+
+  it('an untrusted certificate is refused even beside a valid token', async () => {
+    const before = bus.peek(TOPIC).length;
+    for (const name of ['rogue', 'expired']) {
+      const r = await postJson(`${h.url}/k8s-audit`, auditEvent(13), { ...client(name), token: 'tok-delta' });
+      assert.equal(r.status, 403, name);
+    }
+    assert.equal(bus.peek(TOPIC).length, before, 'nothing written');
   });
 
   it('a bearer token works on the same listener without a certificate; token and certificate must agree', async () => {

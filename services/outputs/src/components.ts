@@ -5,7 +5,7 @@
  * a sink has not taken.
  *
  *   start:  SinksComponent (open every sink)  ->  ConsumerComponent (register the handler, start consuming)
- *   stop:   ConsumerComponent (finish the batch)  ->  SinksComponent (abandon retries, flush all, close all)
+ *   stop:   ConsumerComponent (stop retrying, finish the batch)  ->  SinksComponent (abort, flush all, close all)
  */
 import type { Component, Health, Logger } from '@peregrine/core';
 import type { BatchHandler, BusConsumer } from '@peregrine/kafka';
@@ -67,6 +67,8 @@ export class ConsumerComponent implements Component {
   constructor(
     private readonly consumer: BusConsumer,
     private readonly handler: BatchHandler,
+    /** The sinks' delivery runners: told to stop retrying before the consumer waits for its batches. */
+    private readonly deliveries: readonly SinkDelivery[] = [],
   ) {}
 
   /** Registers the handler here rather than at build time, so that building touches nothing. */
@@ -75,8 +77,13 @@ export class ConsumerComponent implements Component {
     await this.consumer.start();
   }
 
-  /** Stops fetching; resolves when the batches in hand are handled (and committed when they succeeded). */
+  /**
+   * Stops fetching; resolves when the batches in hand are handled (and committed when they succeeded). A sink in an
+   * outage would hold its batch for the whole retry budget: its retries are abandoned first (the batch is then not
+   * committed and comes again after a restart), while attempts in flight finish.
+   */
   async stop(): Promise<void> {
+    for (const d of this.deliveries) d.stopRetrying();
     await this.consumer.stop();
   }
 

@@ -30,9 +30,10 @@ test('http sinks get the documented defaults', () => {
   const [sink] = loadOutputsConfig({ sinks: [{ type: 'http', url: 'http://127.0.0.1:2801/' }] }).sinks;
   assert.ok(sink?.type === 'http');
   assert.equal(sink.timeoutMs, 10_000);
-  assert.equal(sink.retries, 5);
+  assert.equal(sink.retryBudgetMs, 15 * 60_000, 'a receiver down for minutes is retried, not dead-lettered');
+  assert.equal(sink.retries, undefined, 'no cap on the number of retries unless configured');
   assert.equal(sink.backoffInitialMs, 500);
-  assert.equal(sink.backoffMaxMs, 30_000);
+  assert.equal(sink.backoffMaxMs, 10_000);
   assert.equal(sink.backoffFactor, 2);
   assert.equal(sink.batchMaxAlerts, 1);
   assert.deepEqual(sink.headers, {});
@@ -45,6 +46,13 @@ test('file sinks get rotation defaults', () => {
   assert.equal(sink.maxBytes, 100 * 1024 * 1024);
   assert.equal(sink.maxFiles, 5);
   assert.equal(sink.format, 'json');
+});
+
+test('retries stays available as a cap per alert; the budget must not be negative', () => {
+  const [sink] = loadOutputsConfig({ sinks: [{ type: 'file', path: 'a.jsonl', retries: '3', retryBudgetMs: '60000' }] }).sinks;
+  assert.equal(sink?.retries, 3);
+  assert.equal(sink?.retryBudgetMs, 60_000);
+  assert.match(configError({ sinks: [{ type: 'http', url: 'http://x/', retryBudgetMs: -1 }] }), /\/sinks\/0\/retryBudgetMs/);
 });
 
 test('environment strings are converted', () => {
@@ -102,6 +110,6 @@ test('the schema embeds in a larger configuration and loads there with its defau
   assert.deepEqual(loadConfig(Whole, {}).outputs.sinks.map((s) => s.type), ['stdout']);
   const [sink] = loadConfig(Whole, { outputs: { sinks: [{ type: 'http', url: 'http://127.0.0.1:2801/' }] } }).outputs.sinks;
   assert.ok(sink?.type === 'http');
-  assert.equal(sink.retries, 5);
+  assert.equal(sink.retryBudgetMs, 15 * 60_000);
   assert.throws(() => loadConfig(Whole, { outputs: { sinks: [{ type: 'http' }] } }), { code: 'PG_ERR_CONFIG' });
 });

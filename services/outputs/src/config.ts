@@ -14,12 +14,14 @@
  *       tls: { caFile: ca.pem }
  *
  * Retry settings are common to every sink type because the delivery runner, not the sink, owns retries: a file on a
- * full disk is retried and dead-lettered exactly like an HTTP receiver that is down.
+ * full disk is retried and dead-lettered exactly like an HTTP receiver that is down. They are a time budget per
+ * outage (`retryBudgetMs`), not a count per alert, so that the default rides out a receiver that is down for minutes.
  */
 import { PeregrineError, loadConfig } from '@peregrine/core';
 import { parsePriority, PRIORITIES } from '@peregrine/rule-engine';
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { HmacConfig, hmacProblems } from './sinks/hmac.js';
 
 /** Case-insensitive Falco priority names (and `info`), as a JSON-schema pattern (JS regexes have no inline `(?i)`). */
 const PRIORITY_PATTERN = `^(${[...PRIORITIES, 'info']
@@ -38,10 +40,20 @@ const common = {
   tags: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
   /** Deliver only alerts of these clusters; empty = all. */
   clusters: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
-  /** Attempts after the first before an alert is dead-lettered. */
-  retries: Type.Integer({ minimum: 0, default: 5 }),
+  /**
+   * How long a failing sink is retried, from its first failure, before its alerts are dead-lettered (until it
+   * answers again). Meanwhile nothing is committed: the alerts wait in the bus, not in memory. 15 min by default,
+   * so that a receiver restart or a short network outage costs a delay, not dead letters.
+   */
+  retryBudgetMs: Type.Integer({ minimum: 0, default: 15 * 60_000 }),
+  /** Also dead-letter an alert after this many retries of it; unset: as many as the retry budget allows. */
+  retries: Type.Optional(Type.Integer({ minimum: 0 })),
   backoffInitialMs: Type.Integer({ minimum: 0, default: 500 }),
-  backoffMaxMs: Type.Integer({ minimum: 0, default: 30_000 }), // 30 s
+  /**
+   * Also the interval of the probes while a sink is down (one request at a time, see outage.ts), hence the longest a
+   * receiver that is back waits to be noticed: cheap to keep short.
+   */
+  backoffMaxMs: Type.Integer({ minimum: 0, default: 10_000 }), // 10 s
   /** Each retry waits `factor` times longer than the one before, up to backoffMaxMs. */
   backoffFactor: Type.Number({ minimum: 1, default: 2 }),
   /** Fraction of the delay randomised (+/-), so that many failing writers do not retry in lockstep. */
@@ -96,6 +108,8 @@ export const HttpSinkConfig = Type.Object({
   /** Requests in flight at once to this receiver, over all partitions. */
   maxInFlight: Type.Integer({ minimum: 1, default: 4 }),
   tls: HttpTlsConfig,
+  /** Sign every request so that receivers can verify it (sinks/hmac.ts, sinks/signing.ts). */
+  hmac: Type.Optional(HmacConfig),
 }, { additionalProperties: false });
 export type HttpSinkConfig = Static<typeof HttpSinkConfig>;
 
@@ -177,6 +191,7 @@ export function checkOutputsConfig(config: OutputsConfig): void {
     if ((sink.tls.certFile === undefined) !== (sink.tls.keyFile === undefined)) {
       problems.push(`  /sinks/${i}/tls: certFile and keyFile go together (mutual TLS needs both)`);
     }
+    if (sink.hmac) problems.push(...hmacProblems(sink.hmac, `/sinks/${i}/hmac`));
     for (const header of Object.keys(sink.headers)) {
       // RFC 9110 token characters; the name (never the value) may be shown.
       if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) problems.push(`  /sinks/${i}/headers: '${header}' is not a header name`);

@@ -12,3 +12,4 @@ export { SERVICE_SOURCE } from './dead-letter.js';
 export { compileFilter, type AlertFilter, type FilterOptions } from './filter.js';
 export { type AlertRecord, parseAlertMessage } from './parse.js';
 export { createSink, type Sink, SinkError } from './sinks/index.js';
+export { signatureHeader, type Verification, verifySignature, type VerifyOptions } from './sinks/signing.js';

@@ -50,6 +50,7 @@ export function buildOutputs(config: OutputsConfig, deps: OutputsDeps): Componen
     const sink = createSink({ ...sinkConfig, name } as NamedSinkConfig, { stdout: deps.stdout });
     const delivery = new SinkDelivery(sink, {
       retries: sinkConfig.retries,
+      retryBudgetMs: sinkConfig.retryBudgetMs,
       timeoutMs: sinkConfig.timeoutMs,
       backoff: {
         initialMs: sinkConfig.backoffInitialMs,
@@ -65,6 +66,6 @@ export function buildOutputs(config: OutputsConfig, deps: OutputsDeps): Componen
   const handler = createBatchHandler(routes, { deadLetter, logger: deps.logger, metrics });
   return [
     new SinksComponent(routes.map((r) => r.delivery), deps.logger),
-    new ConsumerComponent(deps.consumer, handler),
+    new ConsumerComponent(deps.consumer, handler, routes.map((r) => r.delivery)),
   ];
 }

@@ -9,22 +9,31 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Static, TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { PeregrineError } from './errors.js';
 
 /** Defaults, then string->number/boolean conversion (env values are strings), then a strict check; frozen. */
 export function loadConfig<S extends TSchema>(schema: S, raw: unknown): Readonly<Static<S>> {
   const value = Value.Convert(schema, Value.Default(schema, structuredClone(raw ?? {})));
-  const problems = [...Value.Errors(schema, value)].map((e) => `  ${e.path || '/'}: ${e.message}${describe(e.value)}`);
+  const problems = [...Value.Errors(schema, value)].map((e) => `  ${e.path || '/'}: ${e.message}${describe(e)}`);
   if (problems.length > 0) {
     throw new PeregrineError('PG_ERR_CONFIG', `invalid configuration:\n${[...new Set(problems)].join('\n')}`);
   }
   return deepFreeze(value as Static<S>);
 }
 
-function describe(v: unknown): string {
-  if (v === undefined) return '';
+/**
+ * Keys whose values are credentials, or may hold them (header values, HMAC settings). A value under such a key is
+ * never quoted in an error, nor the value of an unknown key (the name is what is wrong, and a misspelt `tokne:` holds
+ * the token): errors end up on terminals and in CI logs.
+ */
+const SECRET_KEY = /token|secret|passw|key|auth|cookie|credential|header|hmac/i;
+
+function describe(e: ValueError): string {
+  const v = e.value;
+  if (v === undefined || e.type === ValueErrorType.ObjectAdditionalProperties) return '';
+  if (e.path.split('/').some((segment) => SECRET_KEY.test(segment))) return '';
   const text = JSON.stringify(v);
   return text && text.length <= 60 ? ` (got ${text})` : '';
 }
@@ -41,7 +50,10 @@ export function readConfigFile(path: string): Record<string, unknown> {
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new PeregrineError('PG_ERR_CONFIG', `config file ${path} is not valid YAML: ${(err as Error).message}`, { cause: err });
+    // Only the first line, and no `cause`: the yaml package appends the offending line of the file, which may hold a
+    // secret.
+    const what = (err as Error).message.split('\n')[0]!.replace(/:$/, '');
+    throw new PeregrineError('PG_ERR_CONFIG', `config file ${path} is not valid YAML: ${what}`);
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) {
@@ -69,7 +81,15 @@ export function applyEnv(config: Record<string, unknown>, env: NodeJS.ProcessEnv
 
 function envValue(raw: string): unknown {
   const trimmed = raw.trim();
-  if (trimmed.startsWith('[') || trimmed.startsWith('{')) return parseYaml(trimmed) as unknown;
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+    // Not every value that starts with a bracket is a flow collection: `[::]:8765` is an IPv6 listen address. What
+    // does not parse stays a string, for the schema to judge (a YAML error would quote the value, maybe a secret).
+    try {
+      return parseYaml(trimmed) as unknown;
+    } catch {
+      return trimmed;
+    }
+  }
   if (trimmed.includes(',')) return trimmed.split(',').map((s) => s.trim()).filter(Boolean);
   return trimmed;
 }

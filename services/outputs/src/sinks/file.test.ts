@@ -85,6 +85,20 @@ test('an existing file is appended to, and counts toward maxBytes', async (t) =>
   assert.deepEqual(await linesOf(path), [one!.json]);
 });
 
+test('a file left ending mid-line (a writer killed mid-write) gets a fresh line before the next alert', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'alerts.jsonl');
+  const [one, two] = records(2);
+  await writeFile(path, `${one!.json}\n${two!.json.slice(0, 40)}`);
+  const sink = sinkFor(path, {});
+  await sink.open();
+  await sink.write([two!], new AbortController().signal);
+  await sink.close();
+  const lines = await linesOf(path);
+  assert.deepEqual(lines, [one!.json, two!.json.slice(0, 40), two!.json]);
+  assert.deepEqual(JSON.parse(lines[2]!), JSON.parse(two!.json), 'the alert written after the torn line is whole');
+});
+
 test('text format writes the output line', async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'alerts.txt');

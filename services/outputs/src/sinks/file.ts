@@ -123,15 +123,30 @@ export class FileSink implements Sink {
     if (this.#closed) throw new SinkError('PG_ERR_SINK_UNAVAILABLE', 'the file sink is closed', { retryable: false });
     if (this.#handle) return this.#handle;
     await mkdir(dirname(this.#config.path), { recursive: true });
-    const handle = await open(this.#config.path, 'a');
+    const handle = await open(this.#config.path, 'a+');
     try {
       this.#size = (await handle.stat()).size;
+      await this.#endTornLine(handle);
     } catch (err) {
       await handle.close().catch(() => {});
       throw err;
     }
     this.#handle = handle;
     return handle;
+  }
+
+  /**
+   * A process killed in the middle of a large write leaves the file ending in part of a line. That alert's batch was
+   * never committed, so it is delivered again whole; but the next line appended would be glued to the torn one and
+   * both would be unreadable. Start a fresh line instead (the torn fragment stays, alone on its line).
+   */
+  async #endTornLine(handle: FileHandle): Promise<void> {
+    if (this.#size === 0) return;
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, this.#size - 1);
+    if (last[0] === 0x0a) return;
+    await handle.appendFile('\n');
+    this.#size += 1;
   }
 
   #serial<T>(op: () => Promise<T>): Promise<T> {

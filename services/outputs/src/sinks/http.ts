@@ -9,7 +9,8 @@
  *   408, 429, 5xx, network error, timeout retryable (Retry-After, if any, is passed on)
  *   other 4xx, 1xx/3xx                    rejected for good: retrying cannot help (redirects are not followed)
  *
- * Secrets: header values and the URL's credentials and query string never appear in errors or logs.
+ * Secrets: header values, the HMAC secrets and the URL's credentials and query string never appear in errors or logs.
+ * With `hmac`, every request carries a signature of its exact body bytes (signing.ts).
  */
 import { readFile } from 'node:fs/promises';
 import type { Health } from '@peregrine/core';
@@ -18,6 +19,7 @@ import { Agent, request } from 'undici';
 import type { HttpSinkConfig } from '../config.js';
 import type { AlertRecord } from '../parse.js';
 import { SinkError } from './errors.js';
+import { loadSigner, type RequestSigner } from './hmac.js';
 import type { Sink } from './types.js';
 
 /** Response bodies are read and dropped; past this size the connection is dropped instead. */
@@ -32,6 +34,8 @@ export class HttpSink implements Sink {
   /** The URL as it may be shown: no credentials, no query string. */
   readonly #shownUrl: string;
   #agent: Agent | undefined;
+  /** Set when the config has `hmac`: then no request leaves unsigned. */
+  #signer: RequestSigner | undefined;
   #lastError: string | undefined;
   #closed = false;
 
@@ -49,6 +53,7 @@ export class HttpSink implements Sink {
   async open(): Promise<void> {
     const { tls, timeoutMs } = this.#config;
     const [ca, cert, key] = await Promise.all([tls.caFile, tls.certFile, tls.keyFile].map((f) => (f ? readTlsFile(f) : undefined)));
+    if (this.#config.hmac) this.#signer = await loadSigner(this.#config.hmac);
     this.#agent = new Agent({
       connect: { ca, cert, key, rejectUnauthorized: !tls.insecure },
       // Backstops for the runner's AbortSignal: no socket waits longer than one attempt may take.
@@ -61,11 +66,14 @@ export class HttpSink implements Sink {
   async write(alerts: readonly AlertRecord[], signal: AbortSignal): Promise<void> {
     const agent = this.#agent;
     if (!agent || this.#closed) throw new SinkError('PG_ERR_SINK_UNAVAILABLE', 'the http sink is not open', { retryable: false });
-    const body = this.maxBatchAlerts > 1 ? `[${alerts.map((a) => a.json).join(',')}]` : alerts.map((a) => a.json).join('');
+    // Bytes, not a string: the signature covers exactly the bytes that are sent.
+    const body = Buffer.from(this.maxBatchAlerts > 1 ? `[${alerts.map((a) => a.json).join(',')}]` : alerts.map((a) => a.json).join(''));
+    // Signed per attempt, so that a retry after a long backoff carries a fresh time and is not taken for a replay.
+    const headers = this.#signer ? { ...this.#headers, [this.#signer.header]: this.#signer.sign(body) } : this.#headers;
     let status: number;
     let retryAfter: string | string[] | undefined;
     try {
-      const res = await request(this.#config.url, { method: 'POST', headers: this.#headers, body, signal, dispatcher: agent });
+      const res = await request(this.#config.url, { method: 'POST', headers, body, signal, dispatcher: agent });
       status = res.statusCode;
       retryAfter = res.headers['retry-after'];
       await res.body.dump({ limit: MAX_RESPONSE_BYTES, signal });

@@ -455,6 +455,10 @@ function compileFieldComparison(c: Check, left: CompiledOperand, right: Operand,
     throw new ConditionError(`'${c.op}' cannot compare list values`, c.pos, 'PG_ERR_RULE_OPERATOR');
   }
   if (left.numeric || rhs.numeric) {
+    if (!NUMERIC_OPERATORS.has(c.op)) {
+      const number = left.numeric ? left.text : rhs.text;
+      throw new ConditionError(`operator '${c.op}' does not apply to the number '${number}'`, c.pos, 'PG_ERR_RULE_OPERATOR');
+    }
     const cmp = numericComparison(c.op);
     return (ev) => {
       const l = parseInteger(get(ev) as string | undefined);
@@ -463,7 +467,7 @@ function compileFieldComparison(c: Check, left: CompiledOperand, right: Operand,
     };
   }
   const op = c.op as ScalarOperator;
-  scalarTest(op, ''); // rejects operators that cannot apply to text, at load time
+  buildScalarTest(op, '', c); // rejects operators that cannot apply to text, at load time, as a diagnostic
   return (ev) => {
     const l = get(ev);
     const r = getR(ev);

@@ -16,7 +16,7 @@ import { type CompiledOperand, compileExpr } from '../compiler/compile.js';
 import { compileOutput } from '../compiler/output.js';
 import { ConditionError, type Diagnostic, type DiagnosticCode } from '../errors.js';
 import { appendExceptions } from '../passes/exceptions.js';
-import { expandMacros, type MacroTable } from '../passes/expand-macros.js';
+import { expandMacros, MAX_EXPANDED_DEPTH, MAX_EXPANDED_NODES, type MacroTable } from '../passes/expand-macros.js';
 import { summarizeCondition } from '../passes/condition-summary.js';
 import { partitionKeys } from '../passes/partition-keys.js';
 import { resolveListItems, substituteLists, type ResolvedList } from '../passes/resolve-lists.js';
@@ -72,6 +72,21 @@ export interface LoadResult {
   readonly stats: LoadStats;
 }
 
+/**
+ * Nodes the macros of all the rules of one load may expand to together. Each condition is bounded on its own
+ * (MAX_EXPANDED_NODES), but a small file of a few doubling macros and many rules that use them would still make the
+ * load take minutes; legitimate rule sets are far below (Falco's k8s audit rules: a few hundred nodes in all).
+ */
+export const MAX_EXPANDED_NODES_PER_LOAD = 200_000;
+
+/**
+ * Characters the conditions of one load may add up to once lists are substituted into them: this many, plus four
+ * times the size of the input. Substitution is linear but multiplies (a list of 2000 items used 200 times in a 16 KB
+ * file makes 3 MB of conditions, seconds of parsing); legitimate rules stay below their own size (Falco's rules
+ * files: 77 KB of conditions for 185 KB of YAML).
+ */
+export const MAX_SUBSTITUTED_CHARS_BASE = 500_000;
+
 /** Old engines (before 0.15) accepted text operators on list fields; files that require one keep that meaning. */
 const LEGACY_ENGINE_BELOW = parseVersion('0.15.0')!;
 
@@ -124,10 +139,17 @@ class Load {
   /** The ruleset's field operands, shared by every rule (see CompileContext.operands). */
   readonly #operands = new Map<string, CompiledOperand>();
   #lists: ResolvedList[] = [];
+  /** Expanded nodes the rules not yet compiled may still create (MAX_EXPANDED_NODES_PER_LOAD). */
+  #expansionBudget = MAX_EXPANDED_NODES_PER_LOAD;
+  /** Characters the conditions not yet substituted may still have (MAX_SUBSTITUTED_CHARS_BASE); -1 once exceeded. */
+  #substitutionBudget = MAX_SUBSTITUTED_CHARS_BASE;
+  #substitutionLimit = MAX_SUBSTITUTED_CHARS_BASE;
 
   constructor(private readonly options: LoadOptions) {}
 
   run(inputs: readonly RulesInput[]): LoadResult {
+    this.#substitutionLimit = MAX_SUBSTITUTED_CHARS_BASE + 4 * inputs.reduce((a, i) => a + i.text.length, 0);
+    this.#substitutionBudget = this.#substitutionLimit;
     for (const input of inputs) {
       const file = this.#files.add(input.path, input.text);
       const items = readRulesFile(file, this.#report);
@@ -152,7 +174,7 @@ class Load {
         this.#parseOnly(rule);
         continue;
       }
-      const c = this.#compileRule(rule);
+      const c = this.#guarded(rule.origin, `rule '${rule.name}'`, () => this.#compileRule(rule));
       if (c) compiled.push(c);
     }
     this.#warnUnused();
@@ -245,7 +267,9 @@ class Load {
   #parsedMacro(macro: MacroInfo): Expr | 'failed' {
     let ast = this.#macroAsts.get(macro);
     if (ast === undefined) {
-      ast = this.#parseLocated(substituteLists(macro.condition, this.#lists), `macro '${macro.name}'`) ?? 'failed';
+      const label = `macro '${macro.name}'`;
+      const text = this.#substituted(macro.condition, macro.origin, label);
+      ast = (text && this.#parseLocated(text, label)) ?? 'failed';
       this.#macroAsts.set(macro, ast);
     }
     return ast;
@@ -253,27 +277,66 @@ class Load {
 
   /** Parses located text into a relocated AST; reports and returns undefined on a syntax error. */
   #parseLocated(text: LocatedText, label: string): Expr | undefined {
+    return this.#guarded(text.originAt(0), label, () => {
+      try {
+        return relocate(parseCondition(text.text), (pos) => text.originAt(pos));
+      } catch (err) {
+        if (!(err instanceof ConditionError)) throw err;
+        this.#report('error', err.code, err.message, text.originAt(err.offset), label);
+        return undefined;
+      }
+    });
+  }
+
+  /**
+   * Runs one item's passes so that a RangeError (the stack or a string running out) is an error at the item, not an
+   * exception out of the load. The nesting limits of the parser and of macro expansion are there to make this
+   * unreachable; it is the last guard, because how much stack is left depends on the caller.
+   */
+  #guarded<T>(origin: number, label: string, pass: () => T | undefined): T | undefined {
     try {
-      return relocate(parseCondition(text.text), (pos) => text.originAt(pos));
+      return pass();
     } catch (err) {
-      if (!(err instanceof ConditionError)) throw err;
-      this.#report('error', err.code, err.message, text.originAt(err.offset), label);
+      if (!(err instanceof RangeError)) throw err;
+      this.#report('error', 'PG_ERR_RULE_PARSE', `the condition is too large or too deeply nested to compile (${err.message})`,
+        origin, label);
       return undefined;
     }
   }
 
-  #conditionText(rule: RuleInfo): LocatedText {
-    return substituteLists(appendExceptions(rule.condition, rule.exceptions), this.#lists);
+  #conditionText(rule: RuleInfo, label: string): LocatedText | undefined {
+    return this.#substituted(appendExceptions(rule.condition, rule.exceptions), rule.origin, label);
+  }
+
+  /**
+   * Lists substituted into a condition, within what is left of the load's budget (MAX_SUBSTITUTED_CHARS_BASE). Past
+   * it, one error (at the item that crossed it) fails the load, and no further condition is substituted.
+   */
+  #substituted(text: LocatedText, origin: number, label: string): LocatedText | undefined {
+    if (this.#substitutionBudget < 0) return undefined;
+    const out = substituteLists(text, this.#lists, this.#substitutionBudget);
+    if (out === undefined) {
+      this.#substitutionBudget = -1;
+      this.#report('error', 'PG_ERR_RULE_LIST', `the conditions grow longer than ${this.#substitutionLimit} characters in all ` +
+        'once their lists are substituted (a long list used many times); the conditions after this one are not checked',
+      text.originAt(0) >= 0 ? text.originAt(0) : origin, label);
+      return undefined;
+    }
+    this.#substitutionBudget -= out.text.length;
+    return out;
   }
 
   /** Rules of other sources: syntax only (their fields are not ours to check). */
   #parseOnly(rule: RuleInfo): void {
-    this.#parseLocated(this.#conditionText(rule), `rule '${rule.name}'`);
+    const label = `rule '${rule.name}'`;
+    const text = this.#conditionText(rule, label);
+    if (text) this.#parseLocated(text, label);
   }
 
   #compileRule(rule: RuleInfo): CompiledRule | undefined {
     const label = `rule '${rule.name}'`;
-    const ast = this.#parseLocated(this.#conditionText(rule), label);
+    const text = this.#conditionText(rule, label);
+    const ast = text && this.#parseLocated(text, label);
     if (!ast) return undefined;
     const problems: ConditionError[] = [];
     const table: MacroTable<MacroInfo> = {
@@ -286,7 +349,21 @@ class Load {
       },
     };
     let failedMacro = false;
-    const expanded = expandMacros(ast, table, (err) => problems.push(err));
+    const perRule = this.#expansionBudget >= MAX_EXPANDED_NODES;
+    const expansion = expandMacros(ast, table, (err) => problems.push(err), {
+      maxNodes: perRule ? MAX_EXPANDED_NODES : this.#expansionBudget,
+      maxDepth: MAX_EXPANDED_DEPTH,
+      budgetMessage: perRule ? undefined : `the macros of all the rules' conditions expand to more than ` +
+        `${MAX_EXPANDED_NODES_PER_LOAD} nodes in all (a macro that uses another one several times multiplies its size ` +
+        'at every level)',
+    });
+    this.#expansionBudget = Math.max(0, this.#expansionBudget - expansion.nodes);
+    // A cut-short expansion is reported; compiling the part that was built would only cost time.
+    if (!expansion.complete) {
+      for (const p of problems) this.#report('error', p.code, p.message, p.offset, label);
+      return undefined;
+    }
+    const expanded = expansion.expr;
     const condition = compileExpr(expanded, {
       legacy: rule.legacy,
       warn: (code, message, origin) => this.#report('warning', code, message, origin, label),
@@ -303,6 +380,8 @@ class Load {
     if (problems.length > 0 || failedMacro || !output) return undefined;
     const partition = partitionKeys(expanded, 'resource');
     const verbs = partitionKeys(expanded, 'verb');
+    const subresources = partitionKeys(expanded, 'subresource');
+    const stages = partitionKeys(expanded, 'stage');
     for (const [keys, what] of [[partition, 'resources'], [verbs, 'verbs']] as const) {
       if (keys !== 'any' && keys.size === 0) {
         this.#report('warning', 'PG_WARN_RULE_NEVER_MATCHES',
@@ -312,7 +391,8 @@ class Load {
     const { fields, operators, checks } = summarizeCondition(expanded);
     return {
       name: rule.name, desc: rule.desc, priority: rule.priority, tags: rule.tags, source: rule.source,
-      enabled: rule.enabled, index: rule.index, condition, output, partition, verbs, fields, operators, checks,
+      enabled: rule.enabled, index: rule.index, condition, output, partition, verbs, subresources, stages, fields,
+      operators, checks,
       pos: this.#files.position(rule.origin),
     };
   }

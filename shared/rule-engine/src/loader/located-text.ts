@@ -15,6 +15,12 @@ export class LocatedText {
     return new LocatedText(text, new Array<number>(text.length).fill(NO_ORIGIN));
   }
 
+  /** A text and the origin of each of its characters (as many as it has characters; the array is kept, not copied). */
+  static fromParts(text: string, origins: readonly number[]): LocatedText {
+    if (origins.length !== text.length) throw new Error(`${origins.length} origins for ${text.length} characters`);
+    return new LocatedText(text, origins);
+  }
+
   static uniform(text: string, origin: number): LocatedText {
     return new LocatedText(text, new Array<number>(text.length).fill(origin));
   }
@@ -50,7 +56,17 @@ export class LocatedText {
   }
 
   static concat(parts: readonly LocatedText[]): LocatedText {
-    return new LocatedText(parts.map((p) => p.text).join(''), parts.flatMap((p) => p.origins));
+    // Plain loops into a preallocated array: list substitution concatenates whole conditions once per list
+    // reference, and flatMap made a long list used fifty times take seconds.
+    let length = 0;
+    for (const p of parts) length += p.origins.length;
+    const origins = new Array<number>(length);
+    let at = 0;
+    for (const p of parts) {
+      const o = p.origins;
+      for (let i = 0; i < o.length; i++) origins[at++] = o[i]!;
+    }
+    return new LocatedText(parts.map((p) => p.text).join(''), origins);
   }
 
   slice(start: number, end?: number): LocatedText {

@@ -3,10 +3,13 @@
  * (`list`, `macro`, `rule`, `required_engine_version`, `required_plugin_versions`). This module only reads shapes and
  * types, with positions; what items mean together (append, override, visibility) is the collector's business.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node, type Pair, type YAMLMap } from 'yaml';
+import {
+  type Alias, Composer, type Document, isMap, isScalar, isSeq, LineCounter, type Node, type Pair, Parser, visit, type YAMLMap,
+} from 'yaml';
 import type { DiagnosticCode } from '../errors.js';
 import { LocatedText } from './located-text.js';
 import type { SourceFile } from './source-file.js';
+import { bracketDepthExceeded, MAX_YAML_DEPTH, tokenDepthExceeded } from './yaml-depth.js';
 
 export type ItemKind = 'list' | 'macro' | 'rule' | 'required_engine_version' | 'required_plugin_versions';
 const ITEM_KINDS: readonly ItemKind[] = ['required_engine_version', 'required_plugin_versions', 'list', 'macro', 'rule'];
@@ -122,14 +125,23 @@ export class Item {
  * element that is not a map, an unknown top-level item).
  */
 export function readRulesFile(file: SourceFile, report: Report): Item[] {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(file.text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const docs = parseYaml(file, report);
   const items: Item[] = [];
-  for (const doc of Array.isArray(docs) ? docs : [docs]) {
+  for (const doc of docs) {
     for (const err of doc.errors) {
-      report('error', 'PG_ERR_RULE_YAML', `invalid YAML: ${firstLine(err.message)}`, file.origin(err.pos[0]));
+      // The composer turns a stack overflow into an error of the document; what it means for the user is nesting.
+      const message = /call stack/i.test(err.message) ? 'nested too deeply' : firstLine(err.message);
+      report('error', 'PG_ERR_RULE_YAML', `invalid YAML: ${message}`, file.origin(err.pos[0]));
     }
     if (doc.errors.length > 0) continue;
+    const alias = firstAlias(doc);
+    if (alias) {
+      // Never resolved: an alias of an alias of ... ("billion laughs") costs nothing here. Without this error, an
+      // alias where a value is expected would only be called a value of the wrong type.
+      report('error', 'PG_ERR_RULE_YAML', `YAML aliases (*${alias.source}) are not supported in rules files: write the value ` +
+        'out where it is used', file.origin(alias.range?.[0] ?? 0));
+      continue;
+    }
     for (const warning of doc.warnings) {
       report('warning', 'PG_ERR_RULE_YAML', `YAML: ${firstLine(warning.message)}`, file.origin(warning.pos[0]));
     }
@@ -159,6 +171,37 @@ export function readRulesFile(file: SourceFile, report: Report): Item[] {
     }
   }
   return items;
+}
+
+/**
+ * The documents of a rules file, as `parseAllDocuments` makes them, but composed only when they nest at most
+ * MAX_YAML_DEPTH levels (yaml-depth.ts says why); a deeper file is one error at the spot, and no documents.
+ */
+function parseYaml(file: SourceFile, report: Report): Document.Parsed[] {
+  const tooDeep = (offset: number) => {
+    report('error', 'PG_ERR_RULE_YAML', `invalid YAML: nested deeper than ${MAX_YAML_DEPTH} levels`, file.origin(offset));
+    return [];
+  };
+  const brackets = bracketDepthExceeded(file.text);
+  if (brackets >= 0) return tooDeep(brackets);
+  const lineCounter = new LineCounter();
+  const tokens = [...new Parser(lineCounter.addNewLine).parse(file.text)];
+  for (const token of tokens) {
+    const deep = tokenDepthExceeded(token);
+    if (deep >= 0) return tooDeep(deep);
+  }
+  return [...new Composer({ uniqueKeys: true }).compose(tokens)];
+}
+
+function firstAlias(doc: Document.Parsed): Alias | undefined {
+  let found: Alias | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      found = node;
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /** A scalar node's text: the source text for plain scalars (so `1.0` stays `1.0`), the value for quoted/block ones. */

@@ -13,20 +13,24 @@
  * (a check on a missing field is false, so an event without a resource never matches a narrowed rule). `not` is not
  * pushed inward because `not (resource != x)` is true for events with no resource at all.
  * An empty set means the condition can never be true. The verb works the same way, with `ka.verb` and
- * `jevt.value[/verb]`.
+ * `jevt.value[/verb]`; so do the subresource (`ka.target.subresource`) and the stage (`ka.stage`, `jevt.value[/stage]`),
+ * which the index does not use but tools do (`peregrine setup check`: which requests and stages a rule needs audited).
+ * For those two, ANY also covers events without one: `not ka.target.subresource exists` is not narrowed.
  */
 import { assertNever, type Check, type Expr } from '../syntax/ast.js';
 
 export const ANY_KEY = 'any' as const;
 export type PartitionKeys = ReadonlySet<string> | typeof ANY_KEY;
 
-/** What a rule is partitioned by: the event's `objectRef.resource` or its `verb`. */
-export type PartitionKey = 'resource' | 'verb';
+/** What a rule is partitioned by: the event's `objectRef.resource` or its `verb` (and, for tools, two more keys). */
+export type PartitionKey = 'resource' | 'verb' | 'subresource' | 'stage';
 
 /** The fields that read each key: a `ka.*` field without argument, or the JSON pointer of `jevt.value`/`json.value`. */
 const KEY_FIELDS: Readonly<Record<PartitionKey, { field: string; pointer: string }>> = {
   resource: { field: 'ka.target.resource', pointer: '/objectRef/resource' },
   verb: { field: 'ka.verb', pointer: '/verb' },
+  subresource: { field: 'ka.target.subresource', pointer: '/objectRef/subresource' },
+  stage: { field: 'ka.stage', pointer: '/stage' },
 };
 const POINTER_FIELDS = new Set(['jevt.value', 'json.value']);
 

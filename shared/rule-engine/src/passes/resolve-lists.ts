@@ -11,6 +11,7 @@
 import { quoteItem } from '../syntax/escaping.js';
 import type { ListInfo } from '../loader/collector.js';
 import { LocatedText } from '../loader/located-text.js';
+import { NO_ORIGIN } from '../loader/source-file.js';
 
 export interface ResolvedList {
   readonly info: ListInfo;
@@ -39,41 +40,153 @@ export function resolveListItems(lists: readonly ListInfo[]): ResolvedList[] {
   });
 }
 
-/** Step 2: substitutes every list into a condition; marks the lists it used. */
-export function substituteLists(condition: LocatedText, lists: readonly ResolvedList[]): LocatedText {
-  let cnd = condition;
+/**
+ * Step 2: substitutes every list into a condition; marks the lists it used. Undefined when the condition would grow
+ * longer than `maxLength` (a long list used many times: the work is stopped there, not done and then refused).
+ */
+export function substituteLists(
+  condition: LocatedText, lists: readonly ResolvedList[], maxLength = Number.POSITIVE_INFINITY,
+): LocatedText | undefined {
+  let cnd: LocatedText | undefined = condition;
   for (const list of lists) {
-    const name = list.info.name;
-    if (name === '') continue;
-    let start = cnd.text.indexOf(name);
-    while (start >= 0) {
-      let end = start + name.length;
-      const before = start === 0 || DELIMS.includes(cnd.text[start - 1]!);
-      const after = end >= cnd.text.length || DELIMS.includes(cnd.text[end]!);
-      if (before && after) {
-        list.info.used = true;
-        const nameOrigin = cnd.originAt(start);
-        while (start > 0 && BLANKS.includes(cnd.text[start - 1]!)) start--;
-        while (end < cnd.text.length && BLANKS.includes(cnd.text[end]!)) end++;
-        const parts: LocatedText[] = [];
-        list.items.forEach((item, i) => {
-          if (i > 0) parts.push(LocatedText.uniform(', ', nameOrigin));
-          parts.push(item);
-        });
-        const sub = LocatedText.concat(parts);
-        if (sub.text === '') {
-          if (start > 0 && cnd.text[start - 1] === ',') start--;
-          else if (end < cnd.text.length && cnd.text[end] === ',') end++;
-        }
-        const space = LocatedText.uniform(' ', nameOrigin);
-        const head = start > 0 ? [cnd.slice(0, start), space] : [];
-        cnd = LocatedText.concat([...head, sub, space, cnd.slice(end)]);
-        start += sub.text.length + 1;
+    if (list.info.name !== '' && cnd.text.includes(list.info.name)) cnd = substituteList(cnd, list, maxLength);
+    if (cnd === undefined) return undefined;
+  }
+  return cnd.text.length > maxLength ? undefined : cnd;
+}
+
+/**
+ * One list, in one pass over the condition. Falco rewrites the whole condition at every occurrence (and so did we:
+ * a list of 2000 items used 50 times took seconds); this builds the same result once. What the step-by-step rewrite
+ * does, and how it is followed here:
+ *
+ *   - it only ever finds occurrences in the part it has not rewritten yet (`src` from `pos` on), so the output so far
+ *     (`out`) is final except for its end: the blanks before an occurrence are consumed even when they are the space
+ *     it put after the previous substitution, and so is a comma when the list is empty;
+ *   - after a substitution at the very start of the condition it resumes one character late (its quirk, kept).
+ */
+function substituteList(cnd: LocatedText, list: ResolvedList, maxLength: number): LocatedText | undefined {
+  const name = list.info.name;
+  const src = cnd.text;
+  const n = src.length;
+  const out = new Builder();
+  let pos = 0;
+  let at = src.indexOf(name);
+  while (at >= 0) {
+    let end = at + name.length;
+    const charBefore = at > pos ? src[at - 1]! : out.last();
+    const before = charBefore === undefined || DELIMS.includes(charBefore);
+    const after = end >= n || DELIMS.includes(src[end]!);
+    if (!(before && after)) {
+      at = src.indexOf(name, at + 1);
+      continue;
+    }
+    list.info.used = true;
+    const nameOrigin = originBefore(cnd, at, pos, out);
+    let start = at;
+    while (start > pos && BLANKS.includes(src[start - 1]!)) start--;
+    if (start === pos) out.trimBlanks();
+    while (end < n && BLANKS.includes(src[end]!)) end++;
+    if (list.items.length === 0 || (list.items.length === 1 && list.items[0]!.text === '')) {
+      if (start > pos) {
+        if (src[start - 1] === ',') start--;
+        else if (end < n && src[end] === ',') end++;
+      } else if (out.last() === ',') out.trim(1);
+      else if (end < n && src[end] === ',') end++;
+    }
+    out.copy(cnd, pos, start);
+    const atStart = out.length === 0;
+    if (!atStart) out.add(' ', nameOrigin);
+    list.items.forEach((item, i) => {
+      if (i > 0) out.add(', ', nameOrigin);
+      out.copy(item, 0, item.text.length);
+    });
+    out.add(' ', nameOrigin);
+    if (out.length + (n - end) > maxLength) return undefined;
+    pos = end;
+    at = src.indexOf(name, atStart ? end + 1 : end);
+  }
+  out.copy(cnd, pos, n);
+  return out.build();
+}
+
+/** LocatedText.originAt(at) of the condition as the step-by-step rewrite would have it: `out`, then src from `pos`. */
+function originBefore(cnd: LocatedText, at: number, pos: number, out: Builder): number {
+  for (let k = at; k >= pos; k--) if (cnd.origins[k] !== NO_ORIGIN) return cnd.origins[k]!;
+  const o = out.lastOrigin();
+  if (o !== NO_ORIGIN) return o;
+  for (let k = pos; k < cnd.origins.length; k++) if (cnd.origins[k] !== NO_ORIGIN) return cnd.origins[k]!;
+  return NO_ORIGIN;
+}
+
+/** A LocatedText being built: appended to, and trimmed at its end (text kept in pieces, joined once). */
+class Builder {
+  readonly #pieces: string[] = [];
+  readonly #origins: number[] = [];
+
+  get length(): number {
+    return this.#origins.length;
+  }
+
+  last(): string | undefined {
+    const piece = this.#pieces[this.#pieces.length - 1];
+    return piece === undefined ? undefined : piece[piece.length - 1];
+  }
+
+  /** The origin of the last character that has one (NO_ORIGIN when none has). */
+  lastOrigin(): number {
+    for (let k = this.#origins.length - 1; k >= 0; k--) if (this.#origins[k] !== NO_ORIGIN) return this.#origins[k]!;
+    return NO_ORIGIN;
+  }
+
+  add(text: string, origin: number): void {
+    this.#pieces.push(text);
+    for (let i = 0; i < text.length; i++) this.#origins.push(origin);
+  }
+
+  copy(from: LocatedText, start: number, end: number): void {
+    if (end <= start) return;
+    this.#pieces.push(start === 0 && end === from.text.length ? from.text : from.text.slice(start, end));
+    const o = from.origins;
+    for (let i = start; i < end; i++) this.#origins.push(o[i]!);
+  }
+
+  trimBlanks(): void {
+    let count = 0;
+    for (;;) {
+      const c = this.#charFromEnd(count);
+      if (c === undefined || !BLANKS.includes(c)) break;
+      count++;
+    }
+    this.trim(count);
+  }
+
+  trim(count: number): void {
+    this.#origins.length -= Math.min(count, this.#origins.length);
+    let left = count;
+    while (left > 0 && this.#pieces.length > 0) {
+      const last = this.#pieces.pop()!;
+      if (last.length > left) {
+        this.#pieces.push(last.slice(0, last.length - left));
+        break;
       }
-      start = cnd.text.indexOf(name, start + 1);
+      left -= last.length;
     }
   }
-  return cnd;
+
+  build(): LocatedText {
+    return LocatedText.fromParts(this.#pieces.join(''), this.#origins);
+  }
+
+  /** The character `k` places before the end (0: the last one). */
+  #charFromEnd(k: number): string | undefined {
+    for (let p = this.#pieces.length - 1; p >= 0; p--) {
+      const piece = this.#pieces[p]!;
+      if (k < piece.length) return piece[piece.length - 1 - k];
+      k -= piece.length;
+    }
+    return undefined;
+  }
 }
 
 function quoted(item: LocatedText): LocatedText {

@@ -42,6 +42,10 @@ export interface CompiledRule {
   readonly partition: PartitionKeys;
   /** The verbs the condition can match (inferred), or `any`. */
   readonly verbs: PartitionKeys;
+  /** The subresources the condition can match (inferred), or `any` (which includes none); not used by the index. */
+  readonly subresources: PartitionKeys;
+  /** The audit stages the condition can match (inferred), or `any`; not used by the index. */
+  readonly stages: PartitionKeys;
   /** Distinct field operands of the expanded condition (`jevt.value[/stage]`, `ka.req.configmap.obj`), in order. */
   readonly fields: readonly string[];
   /** Distinct operators of the expanded condition (`in`, `contains`, `startswith anyof`), in order. */

@@ -129,12 +129,19 @@ class Parser {
     return children.length === 1 ? children[0]! : { kind: 'and', children, pos: start };
   }
 
-  /** After `and`/`or`: a blank and the next operand, or a parenthesised expression glued to the keyword. */
+  /**
+   * After `and`/`or`: a blank and the next operand, or a parenthesised expression glued to the keyword. Counted as a
+   * level of nesting (Falco counts every production): `a or b and not (` recurses three times per parenthesis, and
+   * the cap must bound the recursion, so that deep input is an error and never a stack overflow. It also bounds the
+   * tree: at most two levels (`and`/`or` and `not`) per counted level.
+   */
   private parseKeywordTail(keyword: string, next: () => Expr): Expr {
+    this.enter();
     let child: Expr;
     if (this.skipBlanks()) child = next();
     else if (this.accept('(')) child = this.parseParenRemainder(this.pos - 1);
     else throw this.error(`expected a blank or '(' after '${keyword}'`);
+    this.#depth--;
     this.skipBlanks();
     return child;
   }

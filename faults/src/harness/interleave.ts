@@ -1,0 +1,17 @@
+/**
+ * Corpus order for cases that change who consumes which partition mid-stream: `webhookBodies` yields one cluster's
+ * bodies after the other, so a paced stream feeds one audit partition at a time (the key is the cluster); taking
+ * the clusters in turn keeps every partition fed all along, so a member that joins or leaves always has work in hand.
+ */
+export function interleaveByCluster<T extends { cluster: string }>(bodies: readonly T[]): T[] {
+  const byCluster = new Map<string, T[]>();
+  for (const b of bodies) {
+    const list = byCluster.get(b.cluster) ?? [];
+    list.push(b);
+    byCluster.set(b.cluster, list);
+  }
+  const lists = [...byCluster.values()];
+  const out: T[] = [];
+  for (let i = 0; out.length < bodies.length; i++) for (const list of lists) if (i < list.length) out.push(list[i]!);
+  return out;
+}

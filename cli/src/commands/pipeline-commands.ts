@@ -38,7 +38,10 @@ commit); SIGHUP reloads the rules and the webhook's token files.`,
       const bus = running.bus.kind === 'memory' ? 'one process, in-memory bus' : 'Kafka';
       // Straight to stderr, not only to the log: a log level above warn must not hide it.
       if (running.exposureWarning) io.stderr.write(`peregrine ${name}: WARNING: ${running.exposureWarning}\n`);
+      if (running.uiWarning) io.stderr.write(`peregrine ${name}: WARNING: ${running.uiWarning}\n`);
       if (running.webhookUrl) io.stderr.write(`peregrine ${name}: webhook at ${running.webhookUrl} (${bus})\n`);
+      if (running.uiUrl) io.stderr.write(`peregrine ${name}: alerts UI at ${running.uiUrl}\n`);
+      if (running.uiNotice) io.stderr.write(`peregrine ${name}: ${running.uiNotice}\n`);
       io.stderr.write(`peregrine ${name}: started (${bus}); SIGTERM stops gracefully, SIGHUP reloads\n`);
       return runUntilSignal({ logger: running.logger, stop: () => running.stop(), onReload: () => running.reload() });
     },
@@ -51,10 +54,11 @@ export const runCommand = pipelineCommand(
   `Runs ingest, the evaluator pool and the outputs in one process, connected
 by an in-memory bus: POST audit events to the webhook (default
 http://127.0.0.1:8765/k8s-audit) and alerts come out on stdout (or the
---output sinks). The in-memory bus is bounded: when the evaluators fall
-behind, the webhook answers 503 with Retry-After and the apiserver retries.
-It is not durable across a crash: run the services separately on Kafka for
-that.`,
+--output sinks) and, live, in the alerts UI (default
+http://127.0.0.1:9464/ui/; --ui-listen, --no-ui). The in-memory bus is
+bounded: when the evaluators fall behind, the webhook answers 503 with
+Retry-After and the apiserver retries. It is not durable across a crash:
+run the services separately on Kafka for that.`,
   startPipeline,
   true,
 );
@@ -81,6 +85,9 @@ export const outputsCommand = pipelineCommand(
   'outputs',
   'run the outputs service (delivers alerts to stdout, files, HTTP)',
   `Consumes the alerts topic and delivers every alert to the sinks, retrying
-failing ones and dead-lettering what cannot be delivered.`,
+failing ones and dead-lettering what cannot be delivered. Serves the alerts
+UI (/ui/: the recent alerts, live, with filters and a chart) on the metrics
+listener (default http://127.0.0.1:9464/ui/; --ui-listen, --no-ui); on a
+non-loopback address only with outputs.ui.insecure (see the README).`,
   startOutputs,
 );

@@ -21,6 +21,8 @@ export const PIPELINE_FLAGS = {
   'kafka-brokers': { type: 'string' },
   'metrics-listen': { type: 'string' },
   'dead-letters': { type: 'string' },
+  'ui-listen': { type: 'string' },
+  'no-ui': { type: 'boolean' },
 } as const;
 
 /** No tokens, no client-certificate CA, no explicit choice: allow unauthenticated requests (loopback only). */
@@ -47,7 +49,10 @@ export const PIPELINE_FLAGS_HELP = `  --config FILE          YAML configuration 
   --workers N            evaluator worker threads (default: one per core)
   --output SINK          stdout, stdout:text, file:PATH or an http(s) URL, repeatable (outputs; default stdout)
   --kafka-brokers LIST   host:port,... (or KAFKA_BROKERS; not for 'run')
-  --metrics-listen H:P   /metrics, /healthz, /readyz of the evaluator and outputs processes
+  --metrics-listen H:P   /metrics, /healthz, /readyz of the evaluator and outputs processes,
+                         and the alerts UI (/ui/) of outputs and run (default 127.0.0.1:9464)
+  --ui-listen HOST:PORT  (outputs, run) serve the alerts UI on a listener of its own
+  --no-ui                (outputs, run) no alerts UI, and no store of recent alerts
   --dead-letters FILE    ('run' only) append every dead letter to FILE as a JSON line; without
                          it they are logged (warn) and counted only`;
 
@@ -84,6 +89,8 @@ export function configFromArgs(args: readonly string[], env: NodeJS.ProcessEnv, 
         }
         if (v['metrics-listen'] !== undefined) setPath(raw, ['metrics', 'listen'], v['metrics-listen']);
         if (v['dead-letters'] !== undefined) setPath(raw, ['deadLetters', 'file'], v['dead-letters']);
+        if (v['ui-listen'] !== undefined) setPath(raw, ['outputs', 'ui', 'listen'], v['ui-listen']);
+        if (v['no-ui']) setPath(raw, ['outputs', 'ui', 'enabled'], false);
         const evaluator = (raw['evaluator'] ?? {}) as Record<string, unknown>;
         if (!Array.isArray(evaluator['rules']) || evaluator['rules'].length === 0) {
           setPath(raw, ['evaluator', 'rules'], [defaultRulesDir()]);

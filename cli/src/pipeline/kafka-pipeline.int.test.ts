@@ -1,8 +1,9 @@
 /**
  * The three services as separate processes over a real Kafka-protocol broker (librdkafka's mock cluster, over TCP):
  * EventLists POSTed to ingest end as alerts in a file sink and at an HTTP receiver; two evaluators in one group
- * share the partitions and together produce every expected alert exactly once; an evaluator, or the outputs service,
- * killed with SIGKILL mid-stream and started again leaves no expected alert missing.
+ * share the partitions and together produce every expected alert exactly once, which the outputs service's alerts UI
+ * (on its metrics listener) holds too; an evaluator, or the outputs service, killed with SIGKILL mid-stream and started
+ * again leaves no expected alert missing.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -191,6 +192,14 @@ test('three services over Kafka: two evaluators share the work, every alert exac
   const problems = [...evaluators, outputs, ingest].flatMap((p) => p.problems()).join('\n');
   assert.deepEqual(fileIds(alertsFile).sort(), expected, `duplicates or losses; what the services logged:\n${problems}`);
   assert.deepEqual(http.ids().sort(), expected);
+
+  // The alerts UI of the outputs process, on its metrics listener, holds every alert once.
+  const ui = /alerts UI at (\S+)/.exec(await outputs.waitFor(/alerts UI at /))![1]!;
+  assert.match(ui, /^http:\/\/127\.0\.0\.1:\d+\/ui\/$/);
+  const listed = (await (await fetch(`${ui}api/alerts?limit=10000`)).json()) as { total: number; alerts: { id: string }[] };
+  assert.equal(listed.total, expected.length);
+  assert.deepEqual(listed.alerts.map((a) => a.id).sort(), expected);
+  assert.equal((await fetch(new URL('/metrics', ui))).status, 200, 'beside /metrics');
 });
 
 for (const victim of ['evaluator', 'outputs'] as const) {

@@ -13,10 +13,11 @@ import {
 import { buildEvaluator, type Evaluator } from '@peregrine/evaluator';
 import { buildIngest } from '@peregrine/ingest';
 import { type Bus, KafkaBus, MemoryBus } from '@peregrine/kafka';
-import { buildOutputs } from '@peregrine/outputs';
-import type { PeregrineConfig } from './config.js';
+import { type AlertStore, buildOutputs } from '@peregrine/outputs';
+import { type AlertsUi, alertsUiUrl, prepareAlertsUi } from './alerts-ui.js';
+import { DEFAULT_METRICS_LISTEN, type PeregrineConfig } from './config.js';
 import { DEAD_LETTER_GROUP, deadLetterDrain } from './dead-letter-drain.js';
-import { healthServer } from './health-server.js';
+import { healthServer, type HttpListener } from './health-server.js';
 
 export interface RunningPipeline {
   readonly logger: Logger;
@@ -28,6 +29,12 @@ export interface RunningPipeline {
   readonly webhookUrl?: string | undefined;
   /** Why the webhook is exposed, when it may listen only because of `insecure` (printed at every start). */
   readonly exposureWarning?: string | undefined;
+  /** Where the alerts UI is served, when this process serves it. */
+  readonly uiUrl?: string | undefined;
+  /** Why the alerts UI is not served although it is enabled (printed at start). */
+  readonly uiNotice?: string | undefined;
+  /** Why the alerts UI is exposed, when it is only because of `outputs.ui.insecure` (printed at every start). */
+  readonly uiWarning?: string | undefined;
   /** SIGHUP: reloads the rules (evaluator) and the token files (ingest) of this process; failures are logged. */
   reload(): Promise<void>;
   stop(): Promise<void>;
@@ -50,7 +57,8 @@ export async function startPipeline(config: PeregrineConfig, io: PipelineIo): Pr
   const logger = makeLogger(config, io, 'peregrine');
   const bus = new MemoryBus({ maxTopicBytes: config.memoryBus.maxTopicBytes, partitions: config.memoryBus.partitions });
   const registry = createRegistry({ defaultMetrics: true });
-  const deps = { bus, logger, registry, stdout: io.stdout };
+  const ui = await prepareAlertsUi(config, logger);
+  const deps = { bus, logger, registry, stdout: io.stdout, recent: ui.store };
   const outputs = outputsComponents(config, deps);
   const evaluator = buildEvaluator(evaluatorConfig(config), {
     bus, topics: config.topics, logger: logger.child({ service: 'evaluator' }), registry,
@@ -58,10 +66,12 @@ export async function startPipeline(config: PeregrineConfig, io: PipelineIo): Pr
   const ingest = ingestComponent(config, deps);
   const deadLetters = deadLetterDrain(bus, { topic: config.topics.deadLetter, file: config.deadLetters.file },
     logger.child({ service: 'dead-letters' }), registry);
-  await startAll([deadLetters, ...outputs, evaluator, ingest.component], logger);
+  // The webhook serves /metrics already; the metrics listener is opened here only for the UI (see runUiListener).
+  const uiPart = runUiListener(config, ui, () => [deadLetters, ...outputs, evaluator, ingest.component], registry, logger);
+  await startAll([deadLetters, ...outputs, evaluator, ...uiPart.components, ingest.component], logger);
 
   const stop = async () => {
-    await stopAll([ingest.component], logger, STOP_TIMEOUT_MS);
+    await stopAll([...uiPart.components, ingest.component], logger, STOP_TIMEOUT_MS);
     await drain(bus, config, logger);
     await stopAll([...outputs, evaluator], logger, STOP_TIMEOUT_MS);
     // Last: the evaluator and the outputs may have written dead letters until they stopped.
@@ -70,7 +80,43 @@ export async function startPipeline(config: PeregrineConfig, io: PipelineIo): Pr
   };
   return {
     logger, bus, registry, evaluator, webhookUrl: ingest.url(), exposureWarning: ingest.warning, stop,
+    uiUrl: uiPart.url(), uiNotice: ui.notice ?? uiPart.busy(), uiWarning: ui.warning,
     reload: () => reload(logger, evaluator, ingest),
+  };
+}
+
+/**
+ * The UI's listener in `peregrine run`: its own (outputs.ui.listen), else the metrics listener with the UI beside
+ * /metrics. On the default address only, a port already taken (another `peregrine run`, or tests running several at
+ * once) leaves the pipeline running without the UI, and says so: the UI is a view, the pipeline must not depend on
+ * it. An address the operator chose that cannot be had stops the start, as any listener's would.
+ */
+function runUiListener(
+  config: PeregrineConfig, ui: AlertsUi, components: () => readonly Component[], registry: Registry, logger: Logger,
+): { components: Component[]; url: () => string | undefined; busy: () => string | undefined } {
+  const listener: HttpListener | undefined = ui.ownListener ??
+    (ui.sharedRoutes.length > 0 ? healthServer(config.metrics.listen, components, [registry], ui.sharedRoutes) : undefined);
+  if (!listener) return { components: [], url: () => undefined, busy: () => undefined };
+  const onDefault = !ui.ownListener && config.metrics.listen === DEFAULT_METRICS_LISTEN;
+  let busy: string | undefined;
+  const component: Component = {
+    name: listener.name,
+    start: async () => {
+      try {
+        await listener.start();
+      } catch (err) {
+        if (!onDefault || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+        busy = `alerts UI not served: ${config.metrics.listen} is in use (give it another address: --metrics-listen or --ui-listen)`;
+        logger.warn(busy);
+      }
+    },
+    stop: () => listener.stop(),
+    health: () => (busy ? { ok: true } : listener.health()),
+  };
+  return {
+    components: [component],
+    url: () => (busy ? undefined : alertsUiUrl(listener)),
+    busy: () => busy,
   };
 }
 
@@ -108,13 +154,15 @@ export async function startOutputs(config: PeregrineConfig, io: PipelineIo): Pro
   const logger = makeLogger(config, io, 'peregrine-outputs');
   const bus = kafkaBus(config, logger);
   const registry = createRegistry({ defaultMetrics: true });
-  const outputs = outputsComponents(config, { bus, logger, registry, stdout: io.stdout });
-  const components: Component[] = [...outputs];
-  components.push(healthServer(config.metrics.listen, () => outputs, [registry]));
+  const ui = await prepareAlertsUi(config, logger);
+  const outputs = outputsComponents(config, { bus, logger, registry, stdout: io.stdout, recent: ui.store });
+  const metrics = healthServer(config.metrics.listen, () => outputs, [registry], ui.sharedRoutes);
+  const components: Component[] = [...outputs, metrics, ...(ui.ownListener ? [ui.ownListener] : [])];
   await startAll(components, logger);
   return {
     logger, bus, registry, reload: () => reload(logger, undefined, undefined),
     stop: () => stopAll(components, logger, STOP_TIMEOUT_MS),
+    uiUrl: ui.store ? alertsUiUrl(ui.ownListener ?? metrics) : undefined, uiNotice: ui.notice, uiWarning: ui.warning,
   };
 }
 
@@ -123,6 +171,8 @@ interface Deps {
   readonly logger: Logger;
   readonly registry: Registry;
   readonly stdout: NodeJS.WritableStream;
+  /** The alerts UI's store, when the UI is served. */
+  readonly recent?: AlertStore | undefined;
 }
 
 interface IngestPart {
@@ -182,7 +232,7 @@ function outputsComponents(config: PeregrineConfig, deps: Deps): Component[] {
   const producer = deps.bus.producer();
   const outputs = buildOutputs(config.outputs, {
     consumer, producer, deadLetterTopic: config.topics.deadLetter,
-    logger: deps.logger.child({ service: 'outputs' }), registry: deps.registry, stdout: deps.stdout,
+    logger: deps.logger.child({ service: 'outputs' }), registry: deps.registry, stdout: deps.stdout, recent: deps.recent,
   });
   return [producer, ...outputs];
 }

@@ -13,6 +13,7 @@ import type { SinkDelivery } from './delivery.js';
 import type { AlertFilter } from './filter.js';
 import type { OutputsMetrics } from './metrics.js';
 import { type AlertRecord, parseAlertMessage } from './parse.js';
+import type { AlertStore } from './ui/store.js';
 
 /** The dead-letter reason of messages that are not valid alert JSON. */
 export const INVALID_ALERT_REASON = 'invalid alert JSON';
@@ -27,10 +28,12 @@ export interface HandlerDeps {
   readonly deadLetter: DeadLetterWriter;
   readonly logger: Logger;
   readonly metrics: OutputsMetrics;
+  /** The alerts UI's store: every valid alert is added as it is read, before delivery (so a sink outage hides none). */
+  readonly recent?: AlertStore | undefined;
 }
 
 export function createBatchHandler(routes: readonly SinkRoute[], deps: HandlerDeps): BatchHandler {
-  const { deadLetter, logger, metrics } = deps;
+  const { deadLetter, logger, metrics, recent } = deps;
   return async (batch) => {
     const records: AlertRecord[] = [];
     const invalid: ReceivedMessage[] = [];
@@ -46,6 +49,7 @@ export function createBatchHandler(routes: readonly SinkRoute[], deps: HandlerDe
     }
     metrics.received.inc(records.length);
     metrics.invalid.inc(invalid.length);
+    recent?.add(records);
 
     const work: Promise<void>[] = [];
     if (invalid.length > 0) work.push(deadLetter.send(invalid, INVALID_ALERT_REASON, SERVICE_SOURCE));

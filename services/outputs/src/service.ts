@@ -5,7 +5,8 @@
  *
  *                             ┌─ filter ─ SinkDelivery ─ stdout ─┐
  *   alerts topic ── handler ──┼─ filter ─ SinkDelivery ─ file ───┼── all settled ──> commit
- *        │                    └─ filter ─ SinkDelivery ─ http ───┘
+ *        │           │        └─ filter ─ SinkDelivery ─ http ───┘
+ *        │           └─ recent alerts (the alerts UI's store, ui/store.ts, when given)
  *        └─ not an alert ──────────────── dead-letter topic <── retries exhausted / rejected
  */
 import type { Component, Logger, Registry } from '@peregrine/core';
@@ -18,6 +19,7 @@ import { compileFilter } from './filter.js';
 import { createBatchHandler, type SinkRoute } from './handler.js';
 import { createOutputsMetrics } from './metrics.js';
 import { createSink } from './sinks/index.js';
+import type { AlertStore } from './ui/store.js';
 
 export interface OutputsDeps {
   /** A consumer of the alerts topic (its group and topics are the caller's choice). Started and stopped by us. */
@@ -33,6 +35,8 @@ export interface OutputsDeps {
   readonly registry: Registry;
   /** Where stdout sinks write. Default: process.stdout. */
   readonly stdout?: NodeJS.WritableStream | undefined;
+  /** The alerts UI's store (ui/store.ts), when the UI is on: every valid alert read is kept there too. */
+  readonly recent?: AlertStore | undefined;
 }
 
 /**
@@ -63,7 +67,7 @@ export function buildOutputs(config: OutputsConfig, deps: OutputsDeps): Componen
     for (const counter of [metrics.delivered, metrics.filtered, metrics.failedAttempts]) counter.inc({ sink: name }, 0);
     return { name, filter: compileFilter(sinkConfig), delivery };
   });
-  const handler = createBatchHandler(routes, { deadLetter, logger: deps.logger, metrics });
+  const handler = createBatchHandler(routes, { deadLetter, logger: deps.logger, metrics, recent: deps.recent });
   return [
     new SinksComponent(routes.map((r) => r.delivery), deps.logger),
     new ConsumerComponent(deps.consumer, handler, routes.map((r) => r.delivery)),

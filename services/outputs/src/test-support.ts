@@ -13,6 +13,7 @@ import { type BusConsumer, type BusProducer, HEADER_CLUSTER, MemoryBus, type Rec
 import { type Alert, alertToJson } from '@peregrine/rule-engine';
 import { loadOutputsConfig } from './config.js';
 import { buildOutputs } from './service.js';
+import type { AlertStore } from './ui/store.js';
 
 export const ALERTS_TOPIC = 'alerts';
 export const DEAD_LETTER_TOPIC = 'dead-letter';
@@ -64,6 +65,8 @@ export interface HarnessOptions {
   readonly start?: boolean;
   readonly partitions?: number;
   readonly maxBatchMessages?: number;
+  /** The alerts UI's store, fed by the service like in production. */
+  readonly recent?: AlertStore;
 }
 
 /** A MemoryBus, a started producer (the caller's, as in production), and the outputs service built from `rawConfig`. */
@@ -81,7 +84,7 @@ export async function startOutputs(t: TestContext, rawConfig: unknown, options: 
   logStream.on('data', (chunk: Buffer) => { logText += chunk.toString('utf8'); });
   const logger = createLogger({ name: 'outputs-test', level: 'debug', destination: logStream });
   const components = buildOutputs(loadOutputsConfig(rawConfig), {
-    consumer, producer, deadLetterTopic: DEAD_LETTER_TOPIC, logger, registry, stdout,
+    consumer, producer, deadLetterTopic: DEAD_LETTER_TOPIC, logger, registry, stdout, recent: options.recent,
   });
   let stopped: Promise<void> | undefined;
   const stop = () => {

@@ -22,7 +22,7 @@ const Ms = (defaultMs: number, description: string) =>
 export const KafkaConfig = Type.Object(
   {
     brokers: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'bootstrap brokers, host:port' }),
-    clientId: Type.String({ minLength: 1, default: 'peregrine' }),
+    clientId: Type.String({ minLength: 1, default: 'peregrine', description: 'client id sent to the brokers (their logs and quotas)' }),
     createTopics: Type.Boolean({
       default: true,
       description: 'create the topics at start (admin CreateTopics); off for the mock broker, which lacks it',
@@ -45,17 +45,21 @@ export const KafkaConfig = Type.Object(
         ca: Type.Optional(Type.String({ minLength: 1, description: 'PEM file of the CA certificates' })),
         cert: Type.Optional(Type.String({ minLength: 1, description: 'PEM file of the client certificate' })),
         key: Type.Optional(Type.String({ minLength: 1, description: 'PEM file of the client key' })),
-        rejectUnauthorized: Type.Boolean({ default: true }),
+        rejectUnauthorized: Type.Boolean({ default: true, description: 'verify the brokers\' certificates' }),
       },
       { additionalProperties: false, description: 'TLS; an empty map means TLS with the system CAs' },
     )),
     sasl: Type.Optional(Type.Object(
       {
-        mechanism: Type.Union([Type.Literal('plain'), Type.Literal('scram-sha-256'), Type.Literal('scram-sha-512')]),
-        username: Type.String({ minLength: 1 }),
-        password: Type.String({ minLength: 1 }),
+        mechanism: Type.Union([Type.Literal('plain'), Type.Literal('scram-sha-256'), Type.Literal('scram-sha-512')], {
+          description: 'SASL mechanism (use plain only over TLS)',
+        }),
+        username: Type.String({ minLength: 1, description: 'SASL user name' }),
+        password: Type.String({
+          minLength: 1, description: 'SASL password; give it in the environment (PEREGRINE_KAFKA__SASL__PASSWORD), not the file',
+        }),
       },
-      { additionalProperties: false },
+      { additionalProperties: false, description: 'SASL authentication' },
     )),
     connectionTimeoutMs: Ms(3000, 'TCP (and TLS) connection'),
     requestTimeoutMs: Ms(30_000, 'one request, including the acknowledgement of a produce'),
@@ -73,10 +77,14 @@ export const KafkaConfig = Type.Object(
     }),
     logLevel: Type.Union(
       [Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug')],
-      { default: 'warn', description: 'kafkajs log level (its logs go to the service logger)' },
+      { default: 'warn', description: 'log level of the Kafka client, kafkajs (its logs go to the service logger)' },
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: 'the Kafka cluster of the services run separately; required by ingest, evaluator and outputs, unused ' +
+      'by `peregrine run`',
+  },
 );
 
 /** The validated Kafka settings (every default filled in). */

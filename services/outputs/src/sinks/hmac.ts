@@ -22,13 +22,23 @@ export const MIN_SECRET_LENGTH = 16;
 const Secret = Type.String({ minLength: 1 });
 
 export const HmacConfig = Type.Object({
-  /** A file holding the secret(s), one per line (blank lines ignored). Exactly one of secretFile and secret. */
-  secretFile: Type.Optional(Type.String({ minLength: 1 })),
-  /** The secret inline, or several during a rotation. Prefer secretFile: config files travel. */
-  secret: Type.Optional(Type.Union([Secret, Type.Array(Secret, { minItems: 1 })])),
-  /** The request header that carries the signature. */
-  header: Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", default: 'X-Peregrine-Signature' }),
-}, { additionalProperties: false });
+  secretFile: Type.Optional(Type.String({
+    minLength: 1,
+    description: 'A file holding the secret(s), one per line (blank lines ignored), read when the outputs start. ' +
+      'Exactly one of secretFile and secret.',
+  })),
+  secret: Type.Optional(Type.Union([Secret, Type.Array(Secret, { minItems: 1 })], {
+    description: 'The secret inline, or several during a rotation (each at least 16 characters). Prefer secretFile: ' +
+      'config files travel.',
+  })),
+  header: Type.String({
+    pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", default: 'X-Peregrine-Signature',
+    description: 'The request header that carries the signature (`t=<unix seconds>,v1=<hex HMAC-SHA256>`).',
+  }),
+}, {
+  additionalProperties: false,
+  description: 'Sign every request so that receivers can verify it (services/outputs/README.md: verifying, rotating).',
+});
 export type HmacConfig = Static<typeof HmacConfig>;
 
 /** What the schema cannot say, as config-error lines under `path`; the secrets themselves are never shown. */

@@ -1,0 +1,77 @@
+/**
+ * Where the alerts UI may be served. The UI shows alert contents, and its listener is plain HTTP, so the invariant is
+ * the webhook's: **nothing serves the UI beyond the loopback interface unless the configuration says
+ * `outputs.ui.insecure: true`**, and then a warning is printed at every start. Configured tokens stay required either
+ * way; `insecure` accepts the exposure, it never switches authentication off.
+ *
+ * The UI is on by default and shares the metrics listener by default, which deployments put on 0.0.0.0 for
+ * Prometheus. There the default must not stop the service: a UI that would be exposed only because of defaults is
+ * not served, with a notice saying how to serve it. An address given for the UI itself (`outputs.ui.listen`) that is
+ * not loopback, without `insecure`, stops the start, as the webhook's does.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { PeregrineError } from '@peregrine/core';
+
+export interface UiExposure {
+  /** `host:port` as configured (for messages). */
+  readonly listen: string;
+  readonly host: string;
+  /** Whether `outputs.ui.listen` was set (else the UI shares `metrics.listen`). */
+  readonly ownListener: boolean;
+  readonly hasTokens: boolean;
+  readonly insecure: boolean;
+}
+
+export type UiExposureDecision =
+  | {
+      readonly serve: true;
+      /** Accept only loopback names in the Host header (loopback listener without tokens: DNS rebinding). */
+      readonly loopbackHostsOnly: boolean;
+      /** To print at every start when the UI is served only because of `insecure`. */
+      readonly warning?: string | undefined;
+    }
+  | { readonly serve: false; readonly notice: string };
+
+/** Throws PG_ERR_CONFIG when the UI's own listener would be exposed without `insecure`. */
+export function decideUiExposure(e: UiExposure): UiExposureDecision {
+  if (isLoopbackHost(e.host)) return { serve: true, loopbackHostsOnly: !e.hasTokens };
+  if (e.insecure) {
+    const risks = ['plain HTTP (alerts' + (e.hasTokens ? ' and tokens' : '') + ' cross the network in clear)'];
+    if (!e.hasTokens) risks.push('no token (anyone who reaches it reads the alerts)');
+    return { serve: true, loopbackHostsOnly: false, warning: `insecure: alerts UI on ${e.host}, a non-loopback address, with ${risks.join(' and ')}` };
+  }
+  const what = `the alerts UI on ${e.listen}, a non-loopback address (plain HTTP)`;
+  if (e.ownListener) {
+    throw new PeregrineError('PG_ERR_CONFIG',
+      `refusing to serve ${what}: set outputs.ui.listen to a loopback address, or outputs.ui.insecure: true to accept the risk`);
+  }
+  return {
+    serve: false,
+    notice: `not serving ${what}: give it a loopback listener of its own (outputs.ui.listen: 127.0.0.1:9465; ` +
+      'kubectl port-forward reaches it), or set outputs.ui.insecure: true (and a token) to serve it there',
+  };
+}
+
+/** 127.0.0.0/8, ::1 (also as IPv4-mapped) and `localhost`; anything else, names included, counts as exposed. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  if (h === 'localhost') return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1' || /^(0{1,4}:){7}0{0,3}1$/.test(h) || /^::ffff:127\./.test(h);
+  return false;
+}
+
+/**
+ * `localhost` is trusted by name above; just before listening it is resolved as the listener will resolve it, and an
+ * answer with a non-loopback address (a hosts file that says otherwise) refuses the start.
+ */
+export async function checkUiResolvesToLoopback(host: string): Promise<void> {
+  if (isIP(host) !== 0 || !isLoopbackHost(host)) return;
+  const addresses = (await lookup(host, { all: true })).map((a) => a.address);
+  const exposed = addresses.filter((a) => !isLoopbackHost(a));
+  if (exposed.length > 0) {
+    throw new PeregrineError('PG_ERR_CONFIG',
+      `refusing to serve the alerts UI: ${host} resolves to ${exposed.join(', ')}, not a loopback address; listen on an IP address`);
+  }
+}

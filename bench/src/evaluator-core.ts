@@ -6,6 +6,12 @@
  *   decode only                                  decodeAuditPayload alone: what the decoder adds to JSON.parse
  *   decode + evaluate   x {falco, ours} x {partitioned, unpartitioned} x {first, all}    what a worker does per event
  *   evaluate only       x {falco, ours} x {partitioned, unpartitioned} x {first, all}    events decoded beforehand
+ *   batch decode [+ evaluate] x {json, native} x {falco, ours}, partitioned, first
+ *                                                what a worker does with a batch of bus messages, on each decoder
+ *
+ * The batch variants run the worker's own decoding (`decodeMessages`, @peregrine/evaluator/internals) over the
+ * chunk's events packed as a webhook sends them (EventLists of 100 events, one buffer, as packBatch makes it), with
+ * JSON.parse (`json`) and with the native simdjson decoder (`native`, when it is built): the issue-7 comparison.
  *
  * "decode" is `decodeAuditPayload` (JSON.parse, the Event/EventList shape check, the stageTimestamp), exactly as the
  * evaluator's worker calls it. "unpartitioned" loads the rules with `partition: false`: every active rule runs on every
@@ -24,7 +30,9 @@
  *   node bench/dist/evaluator-core.js [--quick] [--seconds N] [--save TAG]
  */
 import { loadavg } from 'node:os';
+import { decodeMessages } from '@peregrine/evaluator/internals';
 import { decodeAuditPayload, loadRuleFiles, type RuleMatching, type Ruleset } from '@peregrine/rule-engine';
+import { type BatchExtractor, loadNativeDecoder, NATIVE_PADDING } from '@peregrine/simd-decode';
 import { generateEvents } from './gen/audit-events.js';
 import { benchMain, isEntryPoint } from './lib/cli.js';
 import { type BenchOptions, type BenchResult, machine, type Row } from './results.js';
@@ -32,9 +40,13 @@ import { type ChunkedVariant, measureChunked } from './chunked-rounds.js';
 import { benchRulesets } from './rulesets.js';
 
 /** Targets of the issue: decode+evaluate (Falco's current ruleset, first, partitioned) vs JSON.parse; index gain. */
-export const TARGETS = { decodeEvaluateVsJsonParse: 0.85, partitionedVsUnpartitionedEvalOnly: 2 } as const;
+export const TARGETS = { decodeEvaluateVsJsonParse: 0.85, partitionedVsUnpartitionedEvalOnly: 2, nativeVsJsonDecodeEvaluate: 3 } as const;
 
-type Step = 'JSON.parse' | 'decode only' | 'decode + evaluate' | 'evaluate only';
+type Step = 'JSON.parse' | 'decode only' | 'decode + evaluate' | 'evaluate only' | BatchStep;
+type BatchStep = 'batch decode (json)' | 'batch decode (native)' | 'batch decode + evaluate (json)' | 'batch decode + evaluate (native)';
+
+/** Events per EventList in the batch variants: what an apiserver's webhook batching typically sends. */
+const EVENTS_PER_MESSAGE = 100;
 
 interface Variant extends ChunkedVariant {
   readonly step: Step;
@@ -84,6 +96,9 @@ export async function run(options: EvaluatorCoreOptions = {}): Promise<BenchResu
 
   const { rulesets, note } = benchRulesets();
   const notes: string[] = note ? [note] : [];
+  const batches = chunks.map((chunk) => packMessages(chunk));
+  const native = loadNativeDecoder();
+  if (!native.available) notes.push(`native decoder not measured: ${native.reason}`);
   const variants: Variant[] = [{ step: 'JSON.parse', rules: '-', partition: undefined, matching: undefined, run: (c) => {
     let n = 0;
     for (const t of chunks[c]!) n += (JSON.parse(t) as { verb?: string }).verb?.length ?? 0;
@@ -108,6 +123,13 @@ export async function run(options: EvaluatorCoreOptions = {}): Promise<BenchResu
           step: 'evaluate only', rules: rs.name, partition, matching,
           prepare: decodeChunk, run: () => evaluateOnly(decoded, ruleset, matching), release: dropDecoded,
         });
+      }
+      if (!partition) continue;
+      const extractor = native.available ? native.decoder.createExtractor(ruleset.extractionPlan) : undefined;
+      for (const [decoder, ex] of [['json', undefined], ['native', extractor]] as const) {
+        if (decoder === 'native' && !ex) continue;
+        variants.push({ step: `batch decode (${decoder})`, rules: rs.name, partition, matching: 'first', run: (c) => batchDecode(batches[c]!, ex) });
+        variants.push({ step: `batch decode + evaluate (${decoder})`, rules: rs.name, partition, matching: 'first', run: (c) => batchDecodeEvaluate(batches[c]!, ex, ruleset) });
       }
     }
   }
@@ -134,6 +156,14 @@ export async function run(options: EvaluatorCoreOptions = {}): Promise<BenchResu
     decodeEvaluateVsJsonParse: round3(ratioOf(find('decode + evaluate', main, true, 'first'), parseIndex)),
     partitionedVsUnpartitionedEvalOnly: round3(ratioOf(find('evaluate only', main, true, 'first'), find('evaluate only', main, false, 'first'))),
   };
+  const batchIndex = (step: BatchStep, rules: string) => variants.findIndex((v) => v.step === step && v.rules === rules);
+  for (const rs of rulesets) {
+    const nativeDE = batchIndex('batch decode + evaluate (native)', rs.name);
+    if (nativeDE < 0) continue;
+    const prefix = rs.name === main ? '' : `${rs.name}.`;
+    ratios[`${prefix}nativeVsJsonDecodeEvaluate`] = round3(ratioOf(nativeDE, batchIndex('batch decode + evaluate (json)', rs.name)));
+    ratios[`${prefix}nativeVsJsonDecodeOnly`] = round3(ratioOf(batchIndex('batch decode (native)', rs.name), batchIndex('batch decode (json)', rs.name)));
+  }
   for (const rs of rulesets) {
     for (const matching of ['first', 'all'] as const) {
       ratios[`${rs.name}.${matching}.decodeEvaluateVsJsonParse`] = round3(ratioOf(find('decode + evaluate', rs.name, true, matching), parseIndex));
@@ -156,6 +186,42 @@ export async function run(options: EvaluatorCoreOptions = {}): Promise<BenchResu
     ratios,
     notes,
   };
+}
+
+interface PackedBatch {
+  readonly bytes: Uint8Array;
+  readonly ends: Uint32Array;
+  readonly clusters: readonly string[];
+}
+
+/** A chunk's events as bus messages of EVENTS_PER_MESSAGE-event EventLists, in one padded buffer (as packBatch). */
+function packMessages(eventTexts: readonly string[]): PackedBatch {
+  const bodies: Buffer[] = [];
+  for (let i = 0; i < eventTexts.length; i += EVENTS_PER_MESSAGE) {
+    const items = eventTexts.slice(i, i + EVENTS_PER_MESSAGE).join(',');
+    bodies.push(Buffer.from(`{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[${items}]}`));
+  }
+  const bytes = new Uint8Array(bodies.reduce((a, b) => a + b.length, 0) + NATIVE_PADDING);
+  const ends = new Uint32Array(bodies.length);
+  bodies.reduce((at, body, i) => {
+    bytes.set(body, at);
+    return (ends[i] = at + body.length);
+  }, 0);
+  return { bytes, ends, clusters: bodies.map(() => 'bench') };
+}
+
+function batchDecode(batch: PackedBatch, extractor: BatchExtractor | undefined): number {
+  let n = 0;
+  for (const payload of decodeMessages(batch.bytes, batch.ends, batch.clusters, extractor)) n += payload.events.length;
+  return n;
+}
+
+function batchDecodeEvaluate(batch: PackedBatch, extractor: BatchExtractor | undefined, ruleset: Ruleset): number {
+  let n = 0;
+  for (const payload of decodeMessages(batch.bytes, batch.ends, batch.clusters, extractor)) {
+    for (const event of payload.events) n += ruleset.evaluate(event).length;
+  }
+  return n;
 }
 
 function decodeAndEvaluate(texts: readonly string[], ruleset: Ruleset, ruleMatching: RuleMatching): number {
@@ -192,7 +258,13 @@ function targetNotes(ratios: Readonly<Record<string, number>>, rows: readonly Ro
   const breakdown = `of the ${(us(de) - us(parse)).toFixed(2)} us per event over JSON.parse, decodeAuditPayload's own work ` +
     `(shape check, stageTimestamp) is ${(us(decodeOnly) - us(parse)).toFixed(2)} us and the rules ${(us(de) - us(decodeOnly)).toFixed(2)} us ` +
     `(\`peregrine bench rules\` shows which rules)`;
+  const batch = (step: BatchStep) => rows.find((r) => r['step'] === step && r['rules'] === main);
+  const nativeNote = ratios['nativeVsJsonDecodeEvaluate'] === undefined ? [] : [verdict('nativeVsJsonDecodeEvaluate',
+    `batch decode + evaluate, ${main}, first: native ${fmt(batch('batch decode + evaluate (native)'))}; json ` +
+    `${fmt(batch('batch decode + evaluate (json)'))}; decode alone: native ${fmt(batch('batch decode (native)'))}, json ` +
+    `${fmt(batch('batch decode (json)'))}`)];
   return [
+    ...nativeNote,
     verdict('decodeEvaluateVsJsonParse', `decode + evaluate, ${main}, first, partitioned: ${fmt(de)}; JSON.parse: ${fmt(parse)}; ${breakdown}`),
     verdict('partitionedVsUnpartitionedEvalOnly', `evaluate only, ${main}, first: partitioned ${fmt(evalP)}; unpartitioned ${fmt(evalU)}`),
   ];

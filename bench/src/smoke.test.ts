@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeAuditPayload, loadRuleFiles } from '@peregrine/rule-engine';
+import { loadNativeDecoder } from '@peregrine/simd-decode';
 import { run as evaluatorCore } from './evaluator-core.js';
 import { generateEvents, generateWithScenarios, sizeStats, toEventLists, toJsonLines } from './gen/audit-events.js';
 import { rulesDir } from './lib/paths.js';
@@ -74,13 +75,15 @@ test('generator: a few percent of events fire our rules; the built-to-fire scena
   assert.ok(suspicious >= 0.01 && suspicious <= 0.03, `${(100 * suspicious).toFixed(1)}% built to fire`);
 });
 
-test('evaluator-core: runs with a tiny budget and returns rows and both ratios', async () => {
+test('evaluator-core: runs with a tiny budget and returns rows and the three ratios', async () => {
   const result = await evaluatorCore({ seconds: 0.2, quick: true });
   assert.equal(result.bench, 'evaluator-core');
-  // JSON.parse, decode only, then (decode+evaluate, evaluate only) x partitioned/unpartitioned x first/all per ruleset.
-  assert.equal(result.rows.length, 2 + 8 * (falcoRulesPaths() ? 2 : 1));
+  // JSON.parse, decode only, then per ruleset: (decode+evaluate, evaluate only) x partitioned/unpartitioned x
+  // first/all, and the four batch rows (decode, decode + evaluate) x (json, native).
+  const native = loadNativeDecoder().available;
+  assert.equal(result.rows.length, 2 + (8 + (native ? 4 : 2)) * (falcoRulesPaths() ? 2 : 1));
   for (const row of result.rows) assert.ok(Number(row['events/s']) > 0, JSON.stringify(row));
-  for (const name of ['decodeEvaluateVsJsonParse', 'partitionedVsUnpartitionedEvalOnly']) {
+  for (const name of ['decodeEvaluateVsJsonParse', 'partitionedVsUnpartitionedEvalOnly', ...(native ? ['nativeVsJsonDecodeEvaluate'] : [])]) {
     assert.ok(Number.isFinite(result.ratios?.[name]) && result.ratios![name]! > 0, name);
   }
   assert.ok(result.notes?.some((n) => n.includes('decodeEvaluateVsJsonParse')), 'says whether each target is met');

@@ -9,8 +9,8 @@
  *   memoryBus: { maxTopicBytes, partitions }                    (only `peregrine run`)
  *   ingest:    { listen, auth, tls, maxBodyBytes, ... }
  *   evaluator: { rules, ruleMatching, workers, ... }
- *   outputs:   { sinks: [...] }
- *   metrics:   { listen }                                       (evaluator and outputs processes)
+ *   outputs:   { sinks: [...], ui: { enabled, listen, ... } }     (ui: the alerts web UI)
+ *   metrics:   { listen }                                       (evaluator and outputs processes; run's UI)
  *   deadLetters: { file }                                      (only `peregrine run`)
  */
 import { type Static, Type } from '@sinclair/typebox';
@@ -20,35 +20,87 @@ import { IngestConfig } from '@peregrine/ingest';
 import { KafkaConfig } from '@peregrine/kafka';
 import { OutputsConfig } from '@peregrine/outputs';
 
+export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9464';
+
 export const TopicsConfig = Type.Object({
-  audit: Type.String({ default: 'peregrine-audit', minLength: 1 }),
-  alerts: Type.String({ default: 'peregrine-alerts', minLength: 1 }),
-  deadLetter: Type.String({ default: 'peregrine-dead-letter', minLength: 1 }),
-}, { additionalProperties: false, default: {} });
+  audit: Type.String({
+    default: 'peregrine-audit', minLength: 1,
+    description: 'Webhook bodies as received (EventLists, split on event boundaries when too large), without a key (spread over ' +
+      'the partitions; the cluster is a header). ' +
+      'Written by ingest, read by the evaluator group.',
+  }),
+  alerts: Type.String({
+    default: 'peregrine-alerts', minLength: 1,
+    description: 'One alert per message (Falco alert JSON plus `cluster` and `id`), keyed by alert id. Written by the ' +
+      'evaluators, read by the outputs group.',
+  }),
+  deadLetter: Type.String({
+    default: 'peregrine-dead-letter', minLength: 1,
+    description: 'Audit messages that cannot be decoded and alerts that cannot be delivered, each with a ' +
+      '`peregrine-dead-letter-reason` and a `peregrine-dead-letter-source` header. Written by the evaluators and the ' +
+      'outputs; nothing in Peregrine reads it except `peregrine run`, which logs it (deadLetters).',
+  }),
+}, {
+  additionalProperties: false, default: {},
+  description: 'The names of the three topics (Kafka topics, or those of the in-memory bus of `peregrine run`). Every ' +
+    'service of one pipeline must use the same names.',
+});
 
 export const MemoryBusConfig = Type.Object({
-  /** Bytes of not-yet-processed messages a topic may hold before ingest answers 503. */
-  maxTopicBytes: Type.Integer({ minimum: 1024, default: 256 * 1024 * 1024 }),
-  partitions: Type.Integer({ minimum: 1, default: 4 }),
-}, { additionalProperties: false, default: {} });
+  maxTopicBytes: Type.Integer({
+    minimum: 1024, default: 256 * 1024 * 1024,
+    description: 'Bytes of not-yet-processed messages a topic may hold before ingest answers 503 with Retry-After.',
+  }),
+  partitions: Type.Integer({
+    minimum: 1, default: 4,
+    description: 'Partitions of each topic: batches of different partitions are evaluated and delivered concurrently.',
+  }),
+}, {
+  additionalProperties: false, default: {},
+  description: '`peregrine run` only: the bounded in-memory bus that joins the services of the one process (not durable ' +
+    'across a crash of the process).',
+});
 
 export const PeregrineConfig = Type.Object({
-  logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), {
+    default: 'info', description: 'Least severe log level written (logs are JSON lines on stderr).',
+  }),
   topics: TopicsConfig,
   kafka: Type.Optional(KafkaConfig),
   memoryBus: MemoryBusConfig,
-  ingest: Type.Object(IngestConfig.properties, { additionalProperties: false, default: {} }),
-  evaluator: Type.Object(EvaluatorConfig.properties, { additionalProperties: false, default: {} }),
+  ingest: Type.Object(IngestConfig.properties, {
+    additionalProperties: false, default: {},
+    description: 'The webhook the kube-apiservers post their audit events to (`peregrine ingest`, and `peregrine run`).',
+  }),
+  evaluator: Type.Object(EvaluatorConfig.properties, {
+    additionalProperties: false, default: {},
+    description: 'The rules and the worker pool that evaluates them (`peregrine evaluator`, and `peregrine run`).',
+  }),
   outputs: OutputsConfig,
   metrics: Type.Object({
-    /** Where the evaluator and outputs processes serve /metrics, /healthz and /readyz. */
-    listen: Type.String({ default: '127.0.0.1:9464' }),
-  }, { additionalProperties: false, default: {} }),
+    listen: Type.String({
+      default: DEFAULT_METRICS_LISTEN,
+      description: 'Where the evaluator and outputs processes serve /metrics, /healthz and /readyz (`host:port`), and ' +
+        'the outputs process its alerts UI (/ui/) unless `outputs.ui.listen` gives it a listener of its own. ingest, ' +
+        'and `peregrine run`, serve /metrics on the webhook listener; `peregrine run` opens this one for the alerts UI.',
+    }),
+  }, {
+    additionalProperties: false, default: {},
+    description: 'The health and metrics listener of `peregrine evaluator` and `peregrine outputs` (and of the alerts UI ' +
+      'of `peregrine run`).',
+  }),
   /** `peregrine run` only: what becomes of the dead-letter topic of the in-memory bus (see dead-letter-drain.ts). */
   deadLetters: Type.Object({
-    /** A JSON-lines file each dead letter is appended to; without it they are logged and counted only. */
-    file: Type.Optional(Type.String({ minLength: 1 })),
-  }, { additionalProperties: false, default: {} }),
+    file: Type.Optional(Type.String({
+      minLength: 1,
+      description: 'A JSON-lines file each dead letter is appended to (time, reason, source, cluster, key, headers, ' +
+        'value); without it they are logged (warn, never their content) and counted only.',
+    })),
+  }, {
+    additionalProperties: false, default: {},
+    description: '`peregrine run` only: the dead-letter topic of the in-memory bus is drained, each dead letter logged ' +
+      'and counted (`peregrine_dead_letters_recorded_total`). With Kafka, read the topic with your own tools.',
+  }),
 }, { additionalProperties: false });
 
 export type PeregrineConfig = Static<typeof PeregrineConfig>;

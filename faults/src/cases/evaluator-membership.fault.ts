@@ -27,8 +27,8 @@ async function joinThenLeave(t: TestContext, leave: 'SIGTERM' | 'SIGKILL'): Prom
     pipeline.startOutputs([`file:${alertsFile}`]), pipeline.startEvaluator('evaluator-1'), pipeline.startIngest(),
   ]);
 
-  // Many small clusters (the cluster is the partition key), so that every member's share of the 16 partitions carries
-  // traffic; their bodies taken in turn, so that every part of the stream feeds all of them.
+  // Many small clusters, their bodies taken in turn, so that every part of the stream carries all of them; ingest deals
+  // the bodies over the 16 partitions, so every member's share carries traffic.
   const bodies = interleaveByCluster(webhookBodies(ruleTestEvents(), Array.from({ length: 24 }, (_, i) => `member-${leave}-${i}`)));
   checkMockRetention(bodies);
   const expected = await expectedAlertIds(bodies);

@@ -1,7 +1,7 @@
 /**
  * Corpus order for cases that change who consumes which partition mid-stream: `webhookBodies` yields one cluster's
- * bodies after the other, so a paced stream feeds one audit partition at a time (the key is the cluster); taking
- * the clusters in turn keeps every partition fed all along, so a member that joins or leaves always has work in hand.
+ * bodies after the other; taking the clusters in turn mixes them all along the stream, so that every part of it
+ * carries every cluster (ingest deals the bodies over the partitions in turn, whatever their cluster).
  */
 export function interleaveByCluster<T extends { cluster: string }>(bodies: readonly T[]): T[] {
   const byCluster = new Map<string, T[]>();

@@ -10,6 +10,7 @@
  */
 import type { ReceivedMessage } from '@peregrine/kafka';
 import { HEADER_CLUSTER } from '@peregrine/kafka';
+import { NATIVE_PADDING } from '@peregrine/simd-decode';
 
 export interface EvaluateTask {
   readonly buffer: ArrayBuffer;
@@ -34,7 +35,8 @@ export interface EvaluateResult {
 
 export function packBatch(messages: readonly ReceivedMessage[]): EvaluateTask {
   const total = messages.reduce((a, m) => a + m.value.length, 0);
-  const bytes = new Uint8Array(total);
+  // NATIVE_PADDING spare bytes: the native decoder reads up to that far past a message, and copies one without them.
+  const bytes = new Uint8Array(total + NATIVE_PADDING);
   const ends = new Uint32Array(messages.length);
   let at = 0;
   messages.forEach((m, i) => {

@@ -6,3 +6,5 @@
 export { type EvaluateResult, type EvaluateTask, packBatch } from './batch.js';
 export { RulePool } from './pool.js';
 export type { WorkerData } from './worker.js';
+export { decodeMessages } from './decode-batch.js';
+export { TaskEvaluator, type TaskEvaluatorOptions } from './task-evaluator.js';

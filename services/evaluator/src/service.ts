@@ -19,6 +19,7 @@ import {
 } from '@peregrine/kafka';
 import { type Diagnostic, formatDiagnostic, loadRules, parsePriority, readRuleInputs } from '@peregrine/rule-engine';
 import { packBatch } from './batch.js';
+import { chooseDecoder } from './decoder-choice.js';
 import { mergeDeadLetters, separateOversizeAlerts } from './oversize-alerts.js';
 import type { EvaluatorConfig } from './config.js';
 import { evaluatorMetrics } from './metrics.js';
@@ -79,6 +80,9 @@ class EvaluatorService implements Evaluator {
   }
 
   async start(): Promise<void> {
+    const decoder = chooseDecoder(this.config.decoder);
+    if (decoder.error) throw new Error(decoder.error);
+    this.deps.logger.info({ decoder: decoder.name }, decoder.note);
     const data = await this.#readRules();
     if ('errors' in data) {
       throw new Error(`the rules do not load:\n${data.errors.map(formatDiagnostic).join('\n')}`);
@@ -153,6 +157,7 @@ class EvaluatorService implements Evaluator {
         minPriority: this.config.minPriority,
         hostname: this.config.hostname,
         timingSampleEvery: this.config.timingSampleEvery,
+        decoder: chooseDecoder(this.config.decoder).name,
       },
     };
   }

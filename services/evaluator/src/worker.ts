@@ -5,12 +5,11 @@
  */
 import { hostname as machineName } from 'node:os';
 import { workerData } from 'node:worker_threads';
-import {
-  alertToJson, buildAlert, decodeAuditPayload, formatDiagnostic, loadRules, type RuleMatching, type RulesInput,
-  type RuleTiming, parsePriority,
-} from '@peregrine/rule-engine';
+import { formatDiagnostic, loadRules, type RuleMatching, type RulesInput, parsePriority } from '@peregrine/rule-engine';
+import { loadNativeDecoder } from '@peregrine/simd-decode';
 import type { EvaluateResult, EvaluateTask } from './batch.js';
-import { deadLetterReason } from './dead-letter-reason.js';
+import type { DecoderName } from './decoder-choice.js';
+import { TaskEvaluator } from './task-evaluator.js';
 
 export interface WorkerData {
   readonly rules: readonly RulesInput[];
@@ -18,6 +17,8 @@ export interface WorkerData {
   readonly minPriority?: string | undefined;
   readonly hostname: string;
   readonly timingSampleEvery: number;
+  /** Chosen on the main thread (decoder-choice.ts); absent: json. */
+  readonly decoder?: DecoderName | undefined;
 }
 
 const data = workerData as WorkerData;
@@ -31,41 +32,12 @@ if (!loaded.ok || !loaded.ruleset) {
 }
 const ruleset = loaded.ruleset;
 const alertOptions = { hostname: data.hostname || machineName() };
-const decoder = new TextDecoder('utf-8', { fatal: false });
-let eventCounter = 0;
+const native = data.decoder === 'native' ? loadNativeDecoder() : undefined;
+// The main thread found the addon; a worker that cannot load it would be a broken install, worth failing loudly.
+if (native && !native.available) throw new Error(`the native decoder does not load in a worker: ${native.reason}`);
+const extractor = native?.available ? native.decoder.createExtractor(ruleset.extractionPlan) : undefined;
+const evaluator = new TaskEvaluator(ruleset, extractor, { ...alertOptions, timingSampleEvery: data.timingSampleEvery });
 
 export default function evaluate(task: EvaluateTask): EvaluateResult {
-  const bytes = new Uint8Array(task.buffer);
-  const alerts: EvaluateResult['alerts'][number][] = [];
-  const deadLetters: EvaluateResult['deadLetters'][number][] = [];
-  const rules: Record<string, { matches: number; ns: number; runs: number }> = {};
-  const timings = new Map<string, RuleTiming>();
-  let events = 0;
-  let start = 0;
-  for (let i = 0; i < task.ends.length; i++) {
-    const end = task.ends[i]!;
-    const text = decoder.decode(bytes.subarray(start, end));
-    start = end;
-    const cluster = task.clusters[i] ?? 'default';
-    const decoded = decodeAuditPayload(text, cluster);
-    if (decoded.errors.length > 0) deadLetters.push({ index: i, reason: deadLetterReason(decoded.errors) });
-    for (const event of decoded.events) {
-      events++;
-      const timed = ++eventCounter % data.timingSampleEvery === 0;
-      const matches = timed ? ruleset.evaluateTimed(event, timings) : ruleset.evaluate(event);
-      for (const m of matches) {
-        const alert = buildAlert(m, alertOptions);
-        alerts.push({ index: i, id: alert.id, cluster: alert.cluster, rule: alert.rule, priority: alert.priority, json: alertToJson(alert) });
-        const r = (rules[alert.rule] ??= { matches: 0, ns: 0, runs: 0 });
-        r.matches++;
-      }
-    }
-  }
-  for (const [name, t] of timings) {
-    const r = (rules[name] ??= { matches: 0, ns: 0, runs: 0 });
-    r.ns += t.ns;
-    r.runs += t.runs;
-  }
-  return { alerts, deadLetters, events, rules };
+  return evaluator.evaluate(task);
 }
-

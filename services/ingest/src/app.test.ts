@@ -19,6 +19,23 @@ async function healthy(url: string): Promise<void> {
   assert.equal(r.status, 200, `the service still serves: ${r.text}`);
 }
 
+describe('webhook: one cluster spreads over the partitions', () => {
+  it('bodies of one cluster land on every partition, so that evaluators share the cluster', async () => {
+    const bus = new MemoryBus({ partitions: 4 });
+    const h = await startIngest(OPEN, bus.producer());
+    try {
+      for (let i = 0; i < 8; i++) {
+        const r = await postJson(`${h.url}/k8s-audit/prod`, Buffer.from(JSON.stringify(eventList([auditEvent(i)]))));
+        assert.equal(r.status, 200, r.text);
+      }
+      const partitions = new Set(bus.peek(TOPIC).map((m) => m.partition));
+      assert.equal(partitions.size, 4, `partitions used: ${[...partitions].join(', ')}`);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('webhook: accepted bodies land on the bus as sent', () => {
   let bus: MemoryBus;
   let h: Harness;
@@ -47,7 +64,7 @@ describe('webhook: accepted bodies land on the bus as sent', () => {
       assert.equal(stored.length, 1);
       const m = stored[0]!;
       assert.ok(m.value.equals(body), 'the exact raw bytes');
-      assert.equal(m.key, 'default');
+      assert.equal(m.key, undefined, 'no key: messages spread over partitions');
       assert.equal(m.headers[HEADER_CLUSTER], 'default');
       assert.equal(m.headers[HEADER_CONTENT_TYPE], 'application/json');
       const at = Date.parse(m.headers[HEADER_RECEIVED_AT]!);
@@ -84,7 +101,7 @@ describe('webhook: cluster, authentication and refusals', () => {
 
   async function lastCluster(): Promise<string | undefined> {
     const m = bus.peek(TOPIC).at(-1);
-    assert.equal(m?.key, m?.headers[HEADER_CLUSTER], 'the key is the cluster');
+    assert.equal(m?.key, undefined, 'the cluster is a header, not a key');
     return m?.headers[HEADER_CLUSTER];
   }
 
@@ -227,7 +244,7 @@ describe('webhook: 200 only once the bus holds the events', () => {
       assert.equal(answered, false, 'no answer before the bus acknowledged');
       const sent = producer.sends[0]!;
       assert.equal(sent.topic, TOPIC);
-      assert.equal(sent.messages[0]?.key, 'c1');
+      assert.equal(sent.messages[0]?.headers?.[HEADER_CLUSTER], 'c1');
       sent.resolve();
       assert.equal((await answer).status, 200);
     } finally {
@@ -314,7 +331,7 @@ describe('webhook: 200 only once the bus holds the events', () => {
 
 describe('webhook: bodies above the bus message limit', () => {
   it('are split on event boundaries into EventLists whose items are the original events', async () => {
-    const bus = new MemoryBus({ maxMessageBytes: 4096 });
+    const bus = new MemoryBus({ maxMessageBytes: 4096, partitions: 1 }); // one partition: peek() in write order
     const h = await startIngest(OPEN, bus.producer());
     try {
       const items = Array.from({ length: 30 }, (_, i) => auditEvent(i, (i * 53) % 700));
@@ -325,7 +342,7 @@ describe('webhook: bodies above the bus message limit', () => {
       assert.deepEqual(r.json(), { events: 30, messages: stored.length });
       for (const m of stored) {
         assert.ok(m.value.length <= 4096);
-        assert.equal(m.key, 'big');
+        assert.equal(m.key, undefined);
         assert.equal(m.headers[HEADER_CLUSTER], 'big');
         assert.equal(m.headers[HEADER_CONTENT_TYPE], 'application/json');
         assert.ok(m.headers[HEADER_RECEIVED_AT]);

@@ -15,6 +15,7 @@ import type { OutputFieldValue } from './compiler/output.js';
 import { formatTimeIso, formatTimeOfDay } from './fields/evt.js';
 import type { Priority } from './priority.js';
 import type { Match } from './runtime/ruleset.js';
+import type { AuditEvent } from './event.js';
 
 export interface Alert {
   readonly cluster: string;
@@ -37,7 +38,9 @@ export interface AlertOptions {
 }
 
 export function buildAlert(match: Match, options: AlertOptions): Alert {
-  const { rule, event } = match;
+  const { rule } = match;
+  // A pruned event holds what the condition read; the alert shows the complete one, as the JSON.parse path does.
+  const event = match.event.complete ? { ...match.event, json: match.event.complete(), complete: undefined } : match.event;
   const formatted = rule.output(event);
   const cluster = event.cluster ?? options.defaultCluster ?? 'default';
   // Falco's output_fields always hold evt.time as integer nanoseconds, even when the output prints %evt.time as text.
@@ -45,7 +48,7 @@ export function buildAlert(match: Match, options: AlertOptions): Alert {
   return {
     cluster,
     hostname: options.hostname,
-    id: alertId(cluster, match),
+    id: alertId(cluster, event.json, rule.name),
     output: `${formatTimeOfDay(event.timeNs)}: ${rule.priority} ${formatted.text}`,
     output_fields: sortKeys(outputFields),
     priority: rule.priority,
@@ -57,13 +60,12 @@ export function buildAlert(match: Match, options: AlertOptions): Alert {
 }
 
 /** Deterministic: same cluster, event (auditID + stage) and rule give the same id. */
-function alertId(cluster: string, match: Match): string {
-  const json = match.event.json;
+function alertId(cluster: string, json: AuditEvent['json'], ruleName: string): string {
   const auditId = json['auditID'];
   const identity = typeof auditId === 'string'
     ? `${auditId}\u0000${String(json['stage'] ?? '')}`
     : JSON.stringify(json);
-  return createHash('sha256').update(`${cluster}\u0000${identity}\u0000${match.rule.name}`).digest('hex').slice(0, 32);
+  return createHash('sha256').update(`${cluster}\u0000${identity}\u0000${ruleName}`).digest('hex').slice(0, 32);
 }
 
 /**

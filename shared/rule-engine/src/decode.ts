@@ -9,6 +9,15 @@ import { parseRfc3339Nano } from './time.js';
 
 export { parseRfc3339Nano };
 
+export interface DecodeOptions {
+  /**
+   * For a payload that holds pruned events (see AuditEvent.complete): the loader of the complete event, by the
+   * event's position among the payload's event candidates (every Event object and EventList item, in payload order,
+   * whether or not it decodes).
+   */
+  readonly complete?: ((candidate: number) => () => Readonly<Record<string, unknown>>) | undefined;
+}
+
 /** What one payload decoded to: its events, and one message per payload or event that had to be dropped. */
 export interface DecodedPayload {
   readonly events: AuditEvent[];
@@ -28,7 +37,7 @@ const NO_STAGE_TIMESTAMP = "can't read stageTimestamp";
  *
  * @param cluster the cluster ingest assigns to every event of the payload, when it knows it.
  */
-export function decodeAuditPayload(text: string, cluster?: string): DecodedPayload {
+export function decodeAuditPayload(text: string, cluster?: string, options: DecodeOptions = {}): DecodedPayload {
   let root: unknown;
   try {
     root = JSON.parse(text);
@@ -40,8 +49,8 @@ export function decodeAuditPayload(text: string, cluster?: string): DecodedPaylo
   if (candidates === undefined) return { events: [], errors: [NOT_AUDIT] };
   const events: AuditEvent[] = [];
   let errors: string[] | undefined;
-  for (const candidate of candidates) {
-    const decoded = toAuditEvent(candidate, cluster);
+  for (let i = 0; i < candidates.length; i++) {
+    const decoded = toAuditEvent(candidates[i], cluster, options.complete?.(i));
     if (typeof decoded === 'string') (errors ??= []).push(decoded);
     else events.push(decoded);
   }
@@ -74,12 +83,17 @@ function gatherEvents(root: unknown): unknown[] | undefined {
 }
 
 /** One event, or the reason it is dropped. EventList items are not checked for `kind`, as in the plugin. */
-function toAuditEvent(value: unknown, cluster: string | undefined): AuditEvent | string {
+function toAuditEvent(
+  value: unknown,
+  cluster: string | undefined,
+  complete: AuditEvent['complete'],
+): AuditEvent | string {
   const stageTimestamp = member(value, 'stageTimestamp');
   if (stageTimestamp === undefined) return NO_STAGE_TIMESTAMP;
   const timeNs = typeof stageTimestamp === 'string' ? parseRfc3339Nano(stageTimestamp) : undefined;
   if (timeNs === undefined) return `invalid stageTimestamp ${JSON.stringify(stageTimestamp)}: not an RFC 3339 time`;
   // `member` found a member, so `value` is a plain object.
   const json = value as Readonly<Record<string, unknown>>;
-  return cluster === undefined ? { json, timeNs } : { json, timeNs, cluster };
+  const event: AuditEvent = cluster === undefined ? { json, timeNs } : { json, timeNs, cluster };
+  return complete === undefined ? event : { ...event, complete };
 }

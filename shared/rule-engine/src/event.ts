@@ -9,4 +9,10 @@ export interface AuditEvent {
   readonly timeNs: bigint;
   /** The cluster ingest tagged the event with; `ka.cluster.name` prefers it over the `cluster_name` annotation. */
   readonly cluster?: string | undefined;
+  /**
+   * Set when `json` holds only the members the rules read (the native decoder's pruned events): the complete Event
+   * object, decoded on demand. Conditions read `json`; alerts are built from the complete event, so that their output
+   * fields and ids are those of the JSON.parse path.
+   */
+  readonly complete?: (() => Readonly<Record<string, unknown>>) | undefined;
 }

@@ -131,8 +131,10 @@ export function auditWebhook(app: FastifyInstance, o: AuditWebhookOptions): void
       [HEADER_CONTENT_TYPE]: 'application/json',
       [HEADER_RECEIVED_AT]: ctx.receivedAt.toISOString(),
     };
-    // Key = cluster: one cluster's events stay in one partition, in the order they arrived.
-    const messages: BusMessage[] = packed.values.map((value) => ({ key: ctx.cluster, value, headers }));
+    // No key: messages spread over the partitions, so that N evaluators share even ONE cluster's traffic (a key per
+    // cluster would pin a cluster to one partition, read by one worker of one evaluator). Nothing downstream needs a
+    // cluster's events in order: every rule judges one event, and alert ids do not depend on order.
+    const messages: BusMessage[] = packed.values.map((value) => ({ value, headers }));
     const started = performance.now();
     try {
       await sendWithin(o.producer, o.topic, messages, o.busWriteTimeoutMs);

@@ -10,7 +10,7 @@
 import type { AuditEvent } from '../event.js';
 import { ConditionError, type DiagnosticCode } from '../errors.js';
 import { lookupField } from '../fields/registry.js';
-import { FieldArgError, type FieldValue } from '../fields/types.js';
+import { FieldArgError, type FieldReads, type FieldValue } from '../fields/types.js';
 import { assertNever, type Check, type Expr, type FieldOperand, type Operand, type Operator, type TransformerArg } from '../syntax/ast.js';
 import { printOperand } from '../syntax/print.js';
 import { pmatchTest, type ScalarOperator, scalarTest, type StringTest } from './operators.js';
@@ -24,6 +24,8 @@ export interface CompiledOperand {
   readonly numeric: boolean;
   /** Canonical text (`ka.uri.param[command]`, `tolower(ka.user.name)`): the key in an alert's `output_fields`. */
   readonly text: string;
+  /** What it reads of the event (a transformer: what its arguments read). */
+  readonly reads: readonly FieldReads[];
 }
 
 export interface CompileContext {
@@ -39,6 +41,8 @@ export interface CompileContext {
    * in most rules; each is now extracted once per event. Without it, every check extracts on its own.
    */
   readonly operands?: Map<string, CompiledOperand>;
+  /** Where the reads of every operand the condition uses are recorded (the rule's part of the extraction plan). */
+  readonly reads?: FieldReads[];
 }
 
 const NUMERIC_OPERATORS = new Set<Operator>(['=', '==', '!=', '<', '<=', '>', '>=', 'in', 'intersects', 'exists']);
@@ -99,6 +103,7 @@ export function compileOperand(o: FieldOperand): CompiledOperand {
         isList: info.isList,
         numeric: info.type !== 'string',
         text: printOperand(o),
+        reads: [info.reads ? info.reads(o.arg) : 'event'],
       };
     } catch (err) {
       if (err instanceof FieldArgError) {
@@ -136,7 +141,7 @@ function compileTransformer(o: Extract<FieldOperand, { kind: 'transformer' }>): 
         }
         return out.length > 0 ? out : undefined;
       };
-      return { get, isList: inner.isList, numeric: false, text };
+      return { get, isList: inner.isList, numeric: false, text, reads: inner.reads };
     }
     case 'len': {
       if (o.args.length !== 1) fail('takes exactly one argument');
@@ -146,7 +151,7 @@ function compileTransformer(o: Extract<FieldOperand, { kind: 'transformer' }>): 
         // Falco counts bytes of text (strnlen), and elements of lists.
         return v === undefined ? undefined : String(typeof v === 'string' ? Buffer.byteLength(v) : v.length);
       };
-      return { get, isList: false, numeric: true, text };
+      return { get, isList: false, numeric: true, text, reads: inner.reads };
     }
     case 'join': {
       const [sep, listArg] = o.args;
@@ -157,15 +162,17 @@ function compileTransformer(o: Extract<FieldOperand, { kind: 'transformer' }>): 
         const v = inner.get(ev);
         return v === undefined ? undefined : typeof v === 'string' ? v : v.join(separator);
       };
-      return { get, isList: false, numeric: false, text };
+      return { get, isList: false, numeric: false, text, reads: inner.reads };
     }
     case 'concat': {
       if (o.args.length < 2) fail('takes at least two arguments');
+      const reads: FieldReads[] = [];
       const parts = o.args.map((a): ((ev: AuditEvent) => string | undefined) => {
         if (a.kind === 'string') return () => a.value;
         if (a.kind === 'list') return fail('does not take lists');
         const inner = compileOperand(a);
         if (inner.isList) fail('takes single-valued fields only');
+        reads.push(...inner.reads);
         return (ev) => inner.get(ev) as string | undefined;
       });
       const get = (ev: AuditEvent): FieldValue => {
@@ -177,7 +184,7 @@ function compileTransformer(o: Extract<FieldOperand, { kind: 'transformer' }>): 
         }
         return out;
       };
-      return { get, isList: false, numeric: false, text };
+      return { get, isList: false, numeric: false, text, reads };
     }
     case 'getopt':
       return fail('is a syscall-argument transformer and has no meaning on audit events');
@@ -210,7 +217,12 @@ function decodeBase64(s: string): string | undefined {
 
 /** The operand of a check: the ruleset's shared, per-event memoized one when the context keeps them (see `operands`). */
 function operandOf(o: FieldOperand, ctx: CompileContext): CompiledOperand {
-  const shared = ctx.operands;
+  const operand = sharedOperand(o, ctx.operands);
+  ctx.reads?.push(...operand.reads);
+  return operand;
+}
+
+function sharedOperand(o: FieldOperand, shared: Map<string, CompiledOperand> | undefined): CompiledOperand {
   if (!shared) return compileOperand(o);
   const key = printOperand(o);
   let operand = shared.get(key);

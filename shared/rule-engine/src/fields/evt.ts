@@ -58,6 +58,8 @@ function evtField(name: string, type: FieldType, desc: string, extract: Extracto
       if (arg !== undefined) throw new FieldArgError(`field '${name}' does not take an argument`);
       return extract;
     },
+    // Only the event time, which every decoded event carries.
+    reads: () => [],
   };
 }
 

@@ -4,7 +4,7 @@
  * Unlike `ka.*`, these fields do not require an `auditID`: they read any decoded event.
  */
 import type { AuditEvent } from '../event.js';
-import { FieldArgError, type Extractor, type FieldInfo } from './types.js';
+import { FieldArgError, type Extractor, type FieldInfo, type FieldReads } from './types.js';
 
 /**
  * The member `key` of a JSON object, or `undefined` when `value` is not an object or has no such own member.
@@ -82,6 +82,18 @@ function compileValue(arg: string | undefined): Extractor {
   });
 }
 
+/**
+ * What `jevt.value[ptr]` reads: the members the pointer names, up to its first token that could index an array
+ * (everything below it is kept whole, since the pointer may step into an array element). No pointer: the whole event.
+ */
+function pointerReads(arg: string | undefined): FieldReads {
+  if (arg === undefined || arg === '') return 'event';
+  const tokens = pointerTokens(arg);
+  const firstIndex = tokens.findIndex((token) => ARRAY_INDEX.test(token));
+  const path = firstIndex < 0 ? tokens : tokens.slice(0, firstIndex);
+  return path.length === 0 ? 'event' : [path];
+}
+
 /** The json plugin's fields, in the order `peregrine fields` lists them. */
 export const jsonFields: readonly FieldInfo[] = [
   {
@@ -92,6 +104,7 @@ export const jsonFields: readonly FieldInfo[] = [
     arg: 'optional-key',
     desc: 'The value at a JSON pointer (RFC 6901) into the event, e.g. jevt.value[/user/username]; without an argument, the whole event as compact JSON.',
     compile: compileValue,
+    reads: pointerReads,
   },
   {
     name: 'jevt.obj',
@@ -111,5 +124,6 @@ export const jsonFields: readonly FieldInfo[] = [
     arg: 'none',
     desc: 'The event time (its stageTimestamp) in nanoseconds since the epoch; always present.',
     compile: argless('jevt.rawtime', (event) => event.timeNs.toString()),
+    reads: () => [],
   },
 ];

@@ -20,10 +20,14 @@ type AuditJson = AuditEvent['json'];
 /** Reads a field from an event that has an `auditID`. */
 type Reader = (json: AuditJson, event: AuditEvent) => FieldValue;
 
+/** Member paths of the event whose whole value a field may read (see FieldReads); `auditID` is implied. */
+type Paths = readonly (readonly string[])[];
+
 interface SpecBase {
   readonly name: string;
   readonly desc: string;
   readonly isList: boolean;
+  readonly reads: Paths;
 }
 
 /** A field declaration: its reader is built from the checked argument, once per use of the field in a rule. */
@@ -160,6 +164,7 @@ function scalar(name: string, path: readonly string[], desc: string): KaSpec {
     desc,
     isList: false,
     arg: 'none',
+    reads: [path],
     read: (json) => {
       const value = valueAt(json, path);
       return value === undefined ? undefined : jsonText(value);
@@ -174,6 +179,7 @@ function arrayField(name: string, path: readonly string[], desc: string): KaSpec
     desc,
     isList: true,
     arg: 'none',
+    reads: [path],
     read: (json) => {
       const value = valueAt(json, path);
       return Array.isArray(value) ? nonEmpty(value.map(jsonText)) : undefined;
@@ -183,25 +189,25 @@ function arrayField(name: string, path: readonly string[], desc: string): KaSpec
 
 /** A list field with an optional index: the values at `path` (see `collect`), missing ones skipped. */
 function indexedPath(name: string, path: readonly string[], desc: string): KaSpec {
-  return indexed(name, desc, (index) => (json) => presentTexts(collect(json, path, index)));
+  return indexedSpec(name, desc, [path], (index) => (json) => presentTexts(collect(json, path, index)));
 }
 
 /** The elements of the array at `path` (optionally only element [N]), each as text. */
 function indexedElements(name: string, path: readonly string[], desc: string): KaSpec {
-  return indexed(name, desc, (index) => (json) => presentTexts(elementsAt(json, path, index)));
+  return indexedSpec(name, desc, [path], (index) => (json) => presentTexts(elementsAt(json, path, index)));
 }
 
-function indexed(name: string, desc: string, read: (index: number | undefined) => Reader): KaSpec {
-  return { name, desc, isList: true, arg: 'index', read };
+function indexedSpec(name: string, desc: string, reads: Paths, read: (index: number | undefined) => Reader): KaSpec {
+  return { name, desc, isList: true, arg: 'index', reads, read };
 }
 
-function keyed(name: string, desc: string, read: (key: string) => Reader): KaSpec {
-  return { name, desc, isList: false, arg: 'key', read };
+function keyed(name: string, desc: string, reads: Paths, read: (key: string) => Reader): KaSpec {
+  return { name, desc, isList: false, arg: 'key', reads, read };
 }
 
 /** `requestObject.rules[].<key>[]` flattened into one list; rules whose member is not an array add nothing. */
 function ruleMembers(name: string, key: string, desc: string): KaSpec {
-  return indexed(name, desc, (index) => (json) => {
+  return indexedSpec(name, desc, [['requestObject', 'rules', key]], (index) => (json) => {
     const found = collect(json, ['requestObject', 'rules', key], index);
     if (found === undefined) return undefined;
     const texts: string[] = [];
@@ -219,6 +225,7 @@ function subjectNames(name: string, kind: string, desc: string, render: (subject
     desc,
     isList: true,
     arg: 'none',
+    reads: [['requestObject', 'subjects']],
     read: (json) => {
       const subjects = valueAt(json, ['requestObject', 'subjects']);
       if (!Array.isArray(subjects)) return undefined;
@@ -322,6 +329,9 @@ function hostPorts(list: ContainerList) {
 function containerListFields(list: ContainerList): KaSpec[] {
   const prefix = `ka.req.pod.${list.key}.`;
   const of = `the pod's ${list.noun}s`;
+  // Every field of the family reads the list; the effective ids also read the pod's own securityContext.
+  const reads: Paths = [[...REQUEST_SPEC, list.key], [...REQUEST_SPEC, 'securityContext']];
+  const indexed = (name: string, desc: string, read: (index: number | undefined) => Reader) => indexedSpec(name, desc, reads, read);
   const securityContext = (suffix: string, subPath: readonly string[], what: string): KaSpec =>
     indexedPath(
       prefix + suffix,
@@ -386,7 +396,7 @@ const SPECS: readonly KaSpec[] = [
   scalar('ka.impuser.name', ['impersonatedUser', 'username'], 'The impersonated user name.'),
   scalar('ka.verb', ['verb'], 'The action being performed (get, list, create, update, patch, delete, ...).'),
   scalar('ka.uri', ['requestURI'], 'The request URI as sent from client to server.'),
-  keyed('ka.uri.param', 'The first value of a query parameter of the request URI, e.g. ka.uri.param[command].', (key) => (json) => {
+  keyed('ka.uri.param', 'The first value of a query parameter of the request URI, e.g. ka.uri.param[command].', [['requestURI']], (key) => (json) => {
     const uri = valueAt(json, ['requestURI']);
     return uri === undefined ? undefined : queryParam(jsonText(uri), key);
   }),
@@ -399,6 +409,7 @@ const SPECS: readonly KaSpec[] = [
     desc: 'The name of the pod the request acted on: the response object name, for requests on pods without subresource.',
     isList: false,
     arg: 'none',
+    reads: [['objectRef', 'subresource'], ['objectRef', 'resource'], ['responseObject', 'metadata', 'name']],
     read: (json) => {
       const subresource = valueAt(json, ['objectRef', 'subresource']);
       if (valueAt(json, ['objectRef', 'resource']) !== 'pods' || (subresource !== undefined && subresource !== '')) return undefined;
@@ -413,7 +424,7 @@ const SPECS: readonly KaSpec[] = [
   subjectNames('ka.req.binding.subjects.group_names', 'Group', 'The names of the Group subjects of a role binding.', subjectName),
   scalar('ka.req.binding.role', ['requestObject', 'roleRef', 'name'], 'The role a binding refers to.'),
   // Deprecated upstream: documented as N/A, but the plugin (like Falco's original implementation) always says "true".
-  keyed('ka.req.binding.subject.has_name', 'Deprecated: always "true", whatever the name; kept for backwards compatibility.', () => () => 'true'),
+  keyed('ka.req.binding.subject.has_name', 'Deprecated: always "true", whatever the name; kept for backwards compatibility.', [], () => () => 'true'),
   scalar('ka.req.configmap.name', ['objectRef', 'name'], 'The name of the configmap of the request.'),
   scalar('ka.req.configmap.obj', ['requestObject', 'data'], 'The data of the configmap of the request, as compact JSON.'),
   ...containerListFields(CONTAINERS),
@@ -422,6 +433,7 @@ const SPECS: readonly KaSpec[] = [
     desc: 'The image of the pod\'s first container.',
     isList: false,
     arg: 'none',
+    reads: [[...REQUEST_SPEC, 'containers']],
     read: firstImage,
   },
   {
@@ -429,6 +441,7 @@ const SPECS: readonly KaSpec[] = [
     desc: 'The image repository of the pod\'s first container.',
     isList: false,
     arg: 'none',
+    reads: [[...REQUEST_SPEC, 'containers']],
     read: (json) => {
       const image = firstImage(json);
       return image === undefined ? undefined : imageRepository(image);
@@ -443,6 +456,7 @@ const SPECS: readonly KaSpec[] = [
     desc: '"true" when any of the pod\'s containers is privileged, else "false".',
     isList: false,
     arg: 'none',
+    reads: [[...REQUEST_SPEC, 'containers']],
     read: (json) => {
       const found = inContainers(CONTAINERS, ['securityContext', 'privileged'], json, undefined);
       if (found === undefined) return undefined;
@@ -463,7 +477,7 @@ const SPECS: readonly KaSpec[] = [
   indexedPath('ka.req.pod.volumes.hostpath', [...REQUEST_SPEC, 'volumes', 'hostPath', 'path'], 'The host paths of the pod\'s hostPath volumes.'),
   // Differs from Falco: the plugin narrows the volumes with the request's index, which is 0 for a key argument, so it
   // only ever inspects the first volume; Peregrine inspects every volume, as the field is documented.
-  keyed('ka.req.volume.hostpath', '"true" when a hostPath volume of the pod mounts the given path (a trailing * matches a prefix), else "false".', (key) => {
+  keyed('ka.req.volume.hostpath', '"true" when a hostPath volume of the pod mounts the given path (a trailing * matches a prefix), else "false".', [[...REQUEST_SPEC, 'volumes']], (key) => {
     const prefix = key.endsWith('*') ? key.slice(0, -1) : undefined;
     return (json) => {
       const found = collect(json, [...REQUEST_SPEC, 'volumes', 'hostPath', 'path'], undefined);
@@ -473,7 +487,7 @@ const SPECS: readonly KaSpec[] = [
     };
   }),
   indexedPath('ka.req.pod.volumes.flexvolume_driver', [...REQUEST_SPEC, 'volumes', 'flexVolume', 'driver'], 'The drivers of the pod\'s flexVolume volumes.'),
-  indexed('ka.req.pod.volumes.volume_type', 'The volume types of the pod\'s volumes: every member of each volume except its name (hostPath, configMap, ...).', (index) => (json) => {
+  indexedSpec('ka.req.pod.volumes.volume_type', 'The volume types of the pod\'s volumes: every member of each volume except its name (hostPath, configMap, ...).', [[...REQUEST_SPEC, 'volumes']], (index) => (json) => {
     const volumes = elementsAt(json, [...REQUEST_SPEC, 'volumes'], index);
     if (volumes === undefined) return undefined;
     const types: string[] = [];
@@ -497,6 +511,7 @@ const SPECS: readonly KaSpec[] = [
     desc: 'The cluster of the event: the one ingest assigned, else the cluster_name annotation.',
     isList: false,
     arg: 'none',
+    reads: [['annotations', 'cluster_name']],
     read: (json, event) => {
       if (event.cluster !== undefined && event.cluster !== '') return event.cluster;
       const annotated = valueAt(json, ['annotations', 'cluster_name']);
@@ -542,6 +557,7 @@ function toFieldInfo(spec: KaSpec): FieldInfo {
     arg: spec.arg,
     desc: spec.desc,
     compile: (arg) => requireAuditId(buildReader(spec, arg)),
+    reads: () => [['auditID'], ...spec.reads],
   };
 }
 

@@ -14,6 +14,14 @@ export type FieldValue = string | readonly string[] | undefined;
 export type Extractor = (event: AuditEvent) => FieldValue;
 
 /**
+ * What a field reads of the event: the member paths whose whole value it may look at (`[['user', 'username']]`),
+ * or `'event'` when it may look at anything. An array met on a path is walked element by element, as the extractors
+ * walk it. The native decoder keeps only these members of each event (runtime/extraction-plan.ts), so a path left
+ * out here is a value the field no longer sees: declare generously, and `'event'` when unsure.
+ */
+export type FieldReads = 'event' | readonly (readonly string[])[];
+
+/**
  * `none`: the field takes no argument. `index`: an optional numeric `[N]`. `key`: a required `[key]`.
  * `optional-key`: an optional `[key]` (`jevt.value` without an argument is the whole event).
  */
@@ -41,6 +49,8 @@ export interface FieldInfo {
    * were no brackets. Throws `FieldArgError` when the argument is missing, not allowed or malformed.
    */
   compile(arg: string | undefined): Extractor;
+  /** What one use of the field (with this argument) reads of the event; without it, the whole event. */
+  reads?(arg: string | undefined): FieldReads;
 }
 
 /** Thrown by `FieldInfo.compile` for a bad argument; the loader turns it into a positioned diagnostic. */

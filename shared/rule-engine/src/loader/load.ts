@@ -22,6 +22,7 @@ import { partitionKeys } from '../passes/partition-keys.js';
 import { resolveListItems, substituteLists, type ResolvedList } from '../passes/resolve-lists.js';
 import { type Priority, priorityRank } from '../priority.js';
 import { type CompiledRule, type RuleMatching, Ruleset } from '../runtime/ruleset.js';
+import type { FieldReads } from '../fields/types.js';
 import type { Expr } from '../syntax/ast.js';
 import { parseCondition } from '../syntax/parser.js';
 import { relocate } from '../syntax/relocate.js';
@@ -364,7 +365,9 @@ class Load {
       return undefined;
     }
     const expanded = expansion.expr;
+    const reads: FieldReads[] = [];
     const condition = compileExpr(expanded, {
+      reads,
       legacy: rule.legacy,
       warn: (code, message, origin) => this.#report('warning', code, message, origin, label),
       error: (err) => problems.push(err),
@@ -394,6 +397,8 @@ class Load {
       enabled: rule.enabled, index: rule.index, condition, output, partition, verbs, subresources, stages, fields,
       operators, checks,
       pos: this.#files.position(rule.origin),
+      // Conditions only: an alert is rendered from the complete event (AuditEvent.complete), never a pruned one.
+      reads,
     };
   }
 

@@ -24,6 +24,8 @@ import { ANY_KEY, type PartitionKeys } from '../passes/partition-keys.js';
 import { jsonText, member } from '../fields/json.js';
 import type { CheckSummary } from '../passes/condition-summary.js';
 import type { Priority } from '../priority.js';
+import type { FieldReads } from '../fields/types.js';
+import { buildExtractionPlan, type ExtractionPlan } from './extraction-plan.js';
 
 export type RuleMatching = 'first' | 'all';
 
@@ -54,6 +56,8 @@ export interface CompiledRule {
   readonly checks: readonly CheckSummary[];
   /** Where the rule was first defined. */
   readonly pos?: SourcePos | undefined;
+  /** What the condition reads of the event (absent: everything); outputs are rendered from the complete event. */
+  readonly reads?: readonly FieldReads[] | undefined;
 }
 
 export interface Match {
@@ -91,6 +95,8 @@ export class Ruleset {
   readonly #ruleMatching: RuleMatching;
   /** Whether evaluation uses the resource and verb index (LoadOptions.partition). */
   readonly partitioned: boolean;
+  /** The members of an event that the active rules' conditions can read (see extraction-plan.ts). */
+  readonly extractionPlan: ExtractionPlan;
 
   /**
    * @param rules every k8s_audit rule, in load order, including disabled ones (listed, never evaluated)
@@ -104,6 +110,7 @@ export class Ruleset {
     partition = true,
   ) {
     this.#ruleMatching = ruleMatching;
+    this.extractionPlan = buildExtractionPlan(active.flatMap((r) => r.reads ?? ['event' as const]));
     const sorted = [...active].sort((a, b) => a.index - b.index);
     this.partitioned = partition;
     if (!partition) {

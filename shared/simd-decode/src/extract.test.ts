@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type ExtractedBatch, NATIVE_PADDING, type NativeDecoder } from './index.js';
+import { requireNativeDecoder } from './test-support.js';
+
+/** Packs messages into one padded buffer, as the evaluator does. */
+function pack(messages: readonly string[], padding = NATIVE_PADDING): { bytes: Uint8Array; ends: Uint32Array } {
+  const parts = messages.map((m) => Buffer.from(m, 'utf8'));
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const bytes = new Uint8Array(total + padding);
+  const ends = new Uint32Array(parts.length);
+  let at = 0;
+  parts.forEach((p, i) => {
+    bytes.set(p, at);
+    at += p.length;
+    ends[i] = at;
+  });
+  return { bytes, ends };
+}
+
+function run(decoder: NativeDecoder, plan: unknown, messages: readonly string[], padding?: number) {
+  const { bytes, ends } = pack(messages, padding);
+  const batch = decoder.createExtractor(plan).extract(bytes, ends);
+  return { batch, bytes, events: eventTexts(batch, bytes) };
+}
+
+/** The text of each event range, message by message. */
+function eventTexts(batch: ExtractedBatch, bytes: Uint8Array): string[][] {
+  const out: string[][] = [];
+  let r = 0;
+  for (const count of batch.counts) {
+    const texts: string[] = [];
+    for (let k = 0; k < count; k++, r += 2) texts.push(Buffer.from(bytes.subarray(batch.ranges[r], batch.ranges[r + 1])).toString());
+    out.push(texts);
+  }
+  return out;
+}
+
+const PLAN = { kind: true, auditID: true, user: { username: true }, objectRef: { resource: true } };
+const EVENT = { kind: 'Event', auditID: 'a1', user: { username: 'bob', groups: ['g'] }, objectRef: { resource: 'pods', name: 'p' }, big: { x: [1, 2] } };
+
+test('an Event keeps only the members of the plan; its range is the whole event', (t) => {
+  const decoder = requireNativeDecoder(t);
+  if (!decoder) return;
+  const text = JSON.stringify(EVENT);
+  const { batch, events } = run(decoder, PLAN, [text]);
+  assert.deepEqual(JSON.parse(batch.texts[0] as string), { kind: 'Event', auditID: 'a1', user: { username: 'bob' }, objectRef: { resource: 'pods' } });
+  assert.deepEqual(events, [[text]]);
+});
+
+test('EventList items, arrays of payloads and items that are not objects keep their order and ranges', (t) => {
+  const decoder = requireNativeDecoder(t);
+  if (!decoder) return;
+  const second = { ...EVENT, auditID: 'a2' };
+  const list = `{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[${JSON.stringify(EVENT)}, 7 ,${JSON.stringify(second)}]}`;
+  const { batch, events } = run(decoder, PLAN, [list, `[${list},${JSON.stringify(second)}]`]);
+  const parsed = JSON.parse(batch.texts[0] as string) as { kind: string; items: unknown[] };
+  assert.equal(parsed.kind, 'EventList');
+  assert.deepEqual(parsed.items.map((i) => (typeof i === 'object' ? (i as { auditID: string }).auditID : i)), ['a1', 7, 'a2']);
+  assert.deepEqual(events[0], [JSON.stringify(EVENT), '7', JSON.stringify(second)]);
+  assert.equal(events[1]!.length, 4);
+  assert.equal((JSON.parse(batch.texts[1] as string) as unknown[]).length, 2);
+});
+
+test('arrays met inside the plan are pruned element by element; whole members are copied byte for byte', (t) => {
+  const decoder = requireNativeDecoder(t);
+  if (!decoder) return;
+  const plan = { kind: true, spec: { containers: { securityContext: { privileged: true } } }, data: true };
+  const event = '{"kind":"Event","spec":{"containers":[{"name":"a","securityContext":{"privileged":true,"x":1}},{"name":"b"},3]},"data":{ "k" : "v\\u00e9\\n" },"skip":[1,2]}';
+  const { batch } = run(decoder, plan, [event]);
+  assert.equal(batch.texts[0], '{"kind":"Event","spec":{"containers":[{"securityContext":{"privileged":true}},{},3]},"data":{ "k" : "v\\u00e9\\n" }}');
+});
+
+test('duplicate members stay in order, so that JSON.parse keeps the last, as on the original', (t) => {
+  const decoder = requireNativeDecoder(t);
+  if (!decoder) return;
+  const message = '{"kind":"EventList","items":[{"kind":"Event","auditID":"x"}],"kind":"Event","auditID":"y","items":3}';
+  const { batch, events } = run(decoder, PLAN, [message]);
+  // The last kind is Event: the object itself is the event (its items are not read by the plan).
+  assert.equal(batch.texts[0], '{"kind":"EventList","kind":"Event","auditID":"y"}');
+  assert.equal((JSON.parse(batch.texts[0] as string) as { kind: string }).kind, 'Event');
+  assert.deepEqual(events, [[message]]);
+  const lastItems = '{"kind":"EventList","items":[{"auditID":"first"}],"items":[{"auditID":"second"}]}';
+  const two = run(decoder, PLAN, [lastItems]);
+  assert.deepEqual(JSON.parse(two.batch.texts[0] as string), { kind: 'EventList', items: [{ auditID: 'second' }] });
+  assert.deepEqual(two.events, [['{"auditID":"second"}']]);
+});
+
+test('keys written with escapes match the plan, and are written back escaped', (t) => {
+  const decoder = requireNativeDecoder(t);
+  if (!decoder) return;
+  const { batch } = run(decoder, { kind: true, 'a"b': true, user: { username: true } }, ['{"\\u006bind":"Event","a\\"b":1,"us\\u0065r":{"username":"\\u00e9"}}']);
+  assert.deepEqual(JSON.parse(batch.texts[0] as string), { kind: 'Event', 'a"b': 1, user: { username: 'é' } });
+});
+
+test('what is not an audit payload becomes a payload that decoding rejects the same way', (t) => {
+  const decoder = requireNativeDecoder(t);
+  if (!decoder) return;
+  const { batch, events } = run(decoder, PLAN, ['{"kind":"Pod"}', '42', '"text"', '{"kind":"EventList","items":{}}', 'null']);
+  assert.deepEqual(batch.texts, ['{}', '42', '"text"', '{}', 'null']);
+  assert.deepEqual(events, [[], [], [], [], []]);
+});
+
+test('messages JSON.parse refuses are refused with an error code, and the others of the batch still extract', (t) => {
+  const decoder = requireNativeDecoder(t);
+  if (!decoder) return;
+  const good = Buffer.from(JSON.stringify(EVENT));
+  const bad = ['{"kind":"Event","x":tru}', '{"kind":"Event"', '', '{"kind":"Event"} {}', '{"a":1,}'].map((m) => Buffer.from(m));
+  bad.push(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])); // {"<invalid UTF-8>":1}
+  const parts = [good, ...bad, good];
+  const ends = new Uint32Array(parts.length);
+  parts.reduce((at, p, i) => (ends[i] = at + p.length), 0);
+  const bytes = new Uint8Array(Buffer.concat([...parts, Buffer.alloc(NATIVE_PADDING)]));
+  const batch = decoder.createExtractor(PLAN).extract(bytes, ends);
+  assert.equal(typeof batch.texts[0], 'string');
+  for (let i = 1; i <= bad.length; i++) {
+    assert.equal(typeof batch.texts[i], 'number', `message ${i} (${JSON.stringify(parts[i]!.toString('latin1'))}) must be refused`);
+    assert.match(decoder.errorMessage(batch.texts[i] as number), /\w/);
+  }
+  assert.equal(typeof batch.texts.at(-1), 'string');
+  assert.deepEqual([...batch.counts], [1, 0, 0, 0, 0, 0, 0, 1]);
+});
+
+test('a message without padding after it is copied, not read past its end', (t) => {
+  const decoder = requireNativeDecoder(t);
+  if (!decoder) return;
+  const text = JSON.stringify(EVENT);
+  const { batch, events } = run(decoder, PLAN, [text, text], 0);
+  assert.deepEqual(events, [[text], [text]]);
+  assert.equal(batch.texts[0], batch.texts[1]);
+});
+
+test('the plan "event" keeps every event whole', (t) => {
+  const decoder = requireNativeDecoder(t);
+  if (!decoder) return;
+  const text = JSON.stringify({ kind: 'EventList', items: [EVENT] });
+  const { batch } = run(decoder, 'event', [text]);
+  assert.deepEqual(JSON.parse(batch.texts[0] as string), { kind: 'EventList', items: [EVENT] });
+});
+
+test('a malformed plan or batch is a clear error', (t) => {
+  const decoder = requireNativeDecoder(t);
+  if (!decoder) return;
+  assert.throws(() => decoder.createExtractor('everything'), /a plan is "event" or an object/);
+  assert.throws(() => decoder.createExtractor({ kind: 1 }), /true or objects/);
+  const extractor = decoder.createExtractor(PLAN);
+  assert.throws(() => extractor.extract(new Uint8Array(4), Uint32Array.of(8)), /ends must rise within the bytes/);
+  assert.match(decoder.implementation, /^[a-z0-9_]+$/);
+});

@@ -1,0 +1,271 @@
+#include "extract.h"
+
+#include <cstring>
+#include <string_view>
+
+namespace peregrine {
+
+using simdjson::error_code;
+using simdjson::SUCCESS;
+namespace od = simdjson::ondemand;
+
+namespace {
+
+// Whether any of 8 bytes is '"', '\\' or a control character (< 0x20): the bytes a JSON string must escape. May
+// report a match that is not one (then the byte loop decides), never misses one.
+inline bool mayNeedEscape(uint64_t w) {
+  constexpr uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+  const uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+  return (((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | ((w - ones * 0x20) & ~w)) & high;
+}
+
+// Writes an unescaped key back as a JSON string.
+void appendKey(std::string& out, std::string_view key) {
+  const char* p = key.data();
+  const size_t n = key.size();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (mayNeedEscape(w)) break;
+  }
+  out.push_back('"');
+  size_t run = 0;
+  for (; i < n; i++) {
+    const unsigned char c = static_cast<unsigned char>(p[i]);
+    if (c != '"' && c != '\\' && c >= 0x20) continue;
+    out.append(p + run, i - run);
+    static const char hex[] = "0123456789abcdef";
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.append("\\u00");
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+    run = i + 1;
+  }
+  out.append(p + run, n - run);
+  out.push_back('"');
+}
+
+std::string_view trimRight(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The raw text of a value, whatever its type (consumes it).
+error_code rawText(od::value value, std::string_view& text) {
+  od::json_type type;
+  SIMDJSON_TRY(value.type().get(type));
+  if (type == od::json_type::object) {
+    od::object object;
+    SIMDJSON_TRY(value.get_object().get(object));
+    return object.raw_json().get(text);
+  }
+  if (type == od::json_type::array) {
+    od::array array;
+    SIMDJSON_TRY(value.get_array().get(array));
+    return array.raw_json().get(text);
+  }
+  text = trimRight(value.raw_json_token());
+  return SUCCESS;
+}
+
+error_code copyWhole(od::value value, std::string& out) {
+  std::string_view text;
+  SIMDJSON_TRY(rawText(value, text));
+  out.append(text);
+  return SUCCESS;
+}
+
+// What decoding looks at in an object: the last `kind` (when a string) and how many `items` members it has. JSON.parse
+// keeps the last of duplicate members, and so must we.
+struct ListShape {
+  std::string kind;
+  bool kindIsString = false;
+  int items = 0;
+};
+
+error_code readShape(od::object& object, ListShape& shape) {
+  for (auto field : object) {
+    std::string_view key;
+    SIMDJSON_TRY(field.unescaped_key().get(key));
+    if (key == "items") {
+      shape.items++;
+    } else if (key == "kind") {
+      od::value value;
+      SIMDJSON_TRY(field.value().get(value));
+      std::string_view kind;
+      shape.kindIsString = !value.get_string().get(kind);
+      shape.kind = shape.kindIsString ? std::string(kind) : std::string();
+    }
+  }
+  return object.reset().error();
+}
+
+// Writes `[`, each element through `write`, separated by commas, and `]`.
+template <typename Write>
+error_code writeArray(od::array& array, std::string& out, Write write) {
+  out.push_back('[');
+  bool first = true;
+  for (auto element : array) {
+    od::value item;
+    SIMDJSON_TRY(element.get(item));
+    if (!first) out.push_back(',');
+    first = false;
+    SIMDJSON_TRY(write(item));
+  }
+  out.push_back(']');
+  return SUCCESS;
+}
+
+}  // namespace
+
+error_code Extractor::extract(const uint8_t* data, size_t length, size_t readable, std::string& out,
+                              std::vector<uint32_t>& ranges) {
+  const char* text = reinterpret_cast<const char*>(data);
+  if (readable < length + simdjson::SIMDJSON_PADDING) {
+    scratch_ = simdjson::padded_string(text, length);
+    text = scratch_.data();
+  }
+  // Strict validation first: On-Demand checks only what it visits, and a message must be refused exactly when
+  // JSON.parse refuses it, whichever decoder runs.
+  simdjson::dom::element ignored;
+  SIMDJSON_TRY(validator_.parse(text, length, false).get(ignored));
+
+  const size_t outSize = out.size(), rangesSize = ranges.size();
+  base_ = text;
+  ranges_ = &ranges;
+  od::document doc;
+  error_code code = parser_.iterate(text, length, length + simdjson::SIMDJSON_PADDING).get(doc);
+  if (!code) {
+    bool scalar = false;
+    code = doc.is_scalar().get(scalar);
+    if (!code && scalar) {
+      // Not an audit payload, as JSON.parse-based decoding will find too: copy it as it is.
+      std::string_view token;
+      code = doc.raw_json_token().get(token);
+      if (!code) out.append(trimRight(token));
+    } else if (!code) {
+      od::value root;
+      code = doc.get_value().get(root);
+      if (!code) code = payload(root, out);
+    }
+  }
+  if (code) {
+    out.resize(outSize);
+    ranges.resize(rangesSize);
+  }
+  return code;
+}
+
+// A payload as decodeAuditPayload walks it: an array of payloads, an Event, or an EventList's items. Anything else
+// becomes `{}`, which decoding rejects as not audit data, as it would have rejected the original.
+error_code Extractor::payload(od::value value, std::string& out) {
+  od::json_type type;
+  SIMDJSON_TRY(value.type().get(type));
+  if (type == od::json_type::array) {
+    od::array array;
+    SIMDJSON_TRY(value.get_array().get(array));
+    return writeArray(array, out, [&](od::value item) { return payload(item, out); });
+  }
+  if (type != od::json_type::object) return copyWhole(value, out);
+
+  od::object object;
+  SIMDJSON_TRY(value.get_object().get(object));
+  ListShape shape;
+  SIMDJSON_TRY(readShape(object, shape));
+  if (shape.kindIsString && shape.kind == "Event") return eventObject(object, out);
+  if (!shape.kindIsString || shape.kind != "EventList" || shape.items == 0) {
+    out.append("{}");
+    return SUCCESS;
+  }
+  int seen = 0;
+  for (auto field : object) {
+    std::string_view key;
+    SIMDJSON_TRY(field.unescaped_key().get(key));
+    if (key != "items" || ++seen < shape.items) continue;
+    od::value items;
+    SIMDJSON_TRY(field.value().get(items));
+    od::array array;
+    if (items.get_array().get(array)) break;  // not an array: not an EventList
+    out.append("{\"kind\":\"EventList\",\"items\":");
+    SIMDJSON_TRY(writeArray(array, out, [&](od::value item) { return event(item, out); }));
+    out.push_back('}');
+    return SUCCESS;
+  }
+  out.append("{}");
+  return SUCCESS;
+}
+
+// One event: its range is recorded, then it is written pruned (anything but an object as it is).
+error_code Extractor::event(od::value value, std::string& out) {
+  od::json_type type;
+  SIMDJSON_TRY(value.type().get(type));
+  if (type == od::json_type::object) {
+    od::object object;
+    SIMDJSON_TRY(value.get_object().get(object));
+    return eventObject(object, out);
+  }
+  std::string_view text;
+  SIMDJSON_TRY(rawText(value, text));
+  addRange(text);
+  out.append(text);
+  return SUCCESS;
+}
+
+error_code Extractor::eventObject(od::object& object, std::string& out) {
+  std::string_view text;
+  SIMDJSON_TRY(object.raw_json().get(text));
+  addRange(text);
+  if (plan_->whole) {
+    out.append(text);
+    return SUCCESS;
+  }
+  SIMDJSON_TRY(object.reset().error());
+  return prunedObject(object, *plan_, out);
+}
+
+void Extractor::addRange(std::string_view text) {
+  ranges_->push_back(static_cast<uint32_t>(text.data() - base_));
+  ranges_->push_back(static_cast<uint32_t>(text.data() - base_ + text.size()));
+}
+
+error_code Extractor::pruned(od::value value, const PlanNode& node, std::string& out) {
+  if (node.whole) return copyWhole(value, out);
+  od::json_type type;
+  SIMDJSON_TRY(value.type().get(type));
+  if (type == od::json_type::array) {
+    od::array array;
+    SIMDJSON_TRY(value.get_array().get(array));
+    return writeArray(array, out, [&](od::value item) { return pruned(item, node, out); });
+  }
+  if (type != od::json_type::object) return copyWhole(value, out);
+  od::object object;
+  SIMDJSON_TRY(value.get_object().get(object));
+  return prunedObject(object, node, out);
+}
+
+error_code Extractor::prunedObject(od::object& object, const PlanNode& node, std::string& out) {
+  out.push_back('{');
+  bool first = true;
+  for (auto field : object) {
+    std::string_view key;
+    SIMDJSON_TRY(field.unescaped_key().get(key));
+    const PlanNode* child = node.child(key);
+    if (child == nullptr) continue;  // skipped unread by the iteration
+    if (!first) out.push_back(',');
+    first = false;
+    appendKey(out, key);
+    out.push_back(':');
+    od::value member;
+    SIMDJSON_TRY(field.value().get(member));
+    SIMDJSON_TRY(pruned(member, *child, out));
+  }
+  out.push_back('}');
+  return SUCCESS;
+}
+
+}  // namespace peregrine

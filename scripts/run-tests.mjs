@@ -51,17 +51,33 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// A file that has not finished after this long is killed and reported, so that one hung test (a browser or a server
+// left running keeps its process alive) cannot hold up the whole run. PEREGRINE_TEST_FILE_TIMEOUT_S overrides it.
+const FILE_TIMEOUT_MS = 1000 * Number(process.env.PEREGRINE_TEST_FILE_TIMEOUT_S ?? (suite === 'faults' ? 900 : 600));
+
 function runFile(file) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, ['--test', '--test-reporter=tap', file], { cwd: root, env: process.env });
+    // Its own process group, so that a timeout ends the file's children too.
+    const child = spawn(process.execPath, ['--test', '--test-reporter=tap', file], { cwd: root, env: process.env, detached: true });
     let out = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, FILE_TIMEOUT_MS);
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { out += d; });
     child.on('close', (code) => {
+      clearTimeout(timer);
       const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(out)?.[1] ?? 0);
-      resolve({ file, code, out, tests: count('tests'), pass: count('pass'), fail: count('fail'),
-        skipped: count('skipped'), todo: count('todo'), ms: Date.now() - started });
+      if (timedOut) out += `\nrun-tests: killed after ${FILE_TIMEOUT_MS / 1000} s without finishing\n`;
+      resolve({ file, code: timedOut ? 1 : code, out, tests: count('tests'), pass: count('pass'), fail: count('fail'),
+        skipped: count('skipped'), todo: count('todo'), ms: Date.now() - started, timedOut });
     });
   });
 }
@@ -74,6 +90,7 @@ async function worker() {
     results.push(r);
     const name = relative(root, r.file);
     const problems = [];
+    if (r.timedOut) problems.push('TIMED OUT');
     if (r.code !== 0 || r.fail > 0) problems.push('FAILED');
     if (r.tests === 0) problems.push('ran no test');
     if (ci && r.skipped > 0) problems.push('skipped tests under CI');

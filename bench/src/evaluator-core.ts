@@ -9,7 +9,7 @@
  *   batch decode [+ evaluate] x {json, native} x {falco, ours}, partitioned, first
  *                                                what a worker does with a batch of bus messages, on each decoder
  *
- * The batch variants run the worker's own decoding (`decodeMessages`, @peregrine/evaluator/internals) over the
+ * The batch variants run the worker's own decoding (`forEachMessage`, @peregrine/evaluator/internals) over the
  * chunk's events packed as a webhook sends them (EventLists of 100 events, one buffer, as packBatch makes it), with
  * JSON.parse (`json`) and with the native simdjson decoder (`native`, when it is built): the issue-7 comparison.
  *
@@ -30,7 +30,7 @@
  *   node bench/dist/evaluator-core.js [--quick] [--seconds N] [--save TAG]
  */
 import { loadavg } from 'node:os';
-import { decodeMessages } from '@peregrine/evaluator/internals';
+import { forEachMessage } from '@peregrine/evaluator/internals';
 import { decodeAuditPayload, loadRuleFiles, type RuleMatching, type Ruleset } from '@peregrine/rule-engine';
 import { type BatchExtractor, loadNativeDecoder, NATIVE_PADDING } from '@peregrine/simd-decode';
 import { generateEvents } from './gen/audit-events.js';
@@ -212,15 +212,17 @@ function packMessages(eventTexts: readonly string[]): PackedBatch {
 
 function batchDecode(batch: PackedBatch, extractor: BatchExtractor | undefined): number {
   let n = 0;
-  for (const payload of decodeMessages(batch.bytes, batch.ends, batch.clusters, extractor)) n += payload.events.length;
+  forEachMessage(batch.bytes, batch.ends, batch.clusters, extractor, (_i, payload) => {
+    n += payload.events.length;
+  });
   return n;
 }
 
 function batchDecodeEvaluate(batch: PackedBatch, extractor: BatchExtractor | undefined, ruleset: Ruleset): number {
   let n = 0;
-  for (const payload of decodeMessages(batch.bytes, batch.ends, batch.clusters, extractor)) {
+  forEachMessage(batch.bytes, batch.ends, batch.clusters, extractor, (_i, payload) => {
     for (const event of payload.events) n += ruleset.evaluate(event).length;
-  }
+  });
   return n;
 }
 

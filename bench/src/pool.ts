@@ -18,7 +18,7 @@ import { loadRules, readRuleInputs } from '@peregrine/rule-engine';
 import { type BenchOptions, type BenchResult, machine, type Row } from './results.js';
 import { benchMain, isEntryPoint } from './lib/cli.js';
 import { benchEvents, EVENT_SOURCE, eventListBodies } from './lib/events.js';
-import { RulePool, type WorkerData } from './lib/evaluator-internals.js';
+import { chooseDecoder, RulePool, type WorkerData } from './lib/evaluator-internals.js';
 import { rulesDir } from './lib/paths.js';
 import { MachineProbe } from './lib/cpu-probe.js';
 import { drivePool, inlineRate, jsonParseRate } from './lib/pool-drive.js';
@@ -104,7 +104,9 @@ export async function run(options: PoolBenchOptions): Promise<BenchResult> {
   const loaded = loadRules(inputs, { ruleMatching: 'first' });
   if (errors.length > 0 || !loaded.ruleset) throw new Error('the project rules do not load');
   const ruleset = loaded.ruleset;
-  const data: WorkerData = { rules: inputs, ruleMatching: 'first', hostname: 'bench', timingSampleEvery: 64 };
+  // The decoder the evaluator would choose here (native when the addon is built), so the pool measures what runs.
+  const decoder = chooseDecoder('auto').name;
+  const data: WorkerData = { rules: inputs, ruleMatching: 'first', hostname: 'bench', timingSampleEvery: 64, decoder };
 
   const pools = new Map(workerCounts.map((w) => [w, new RulePool(data, w)]));
   const probe = new MachineProbe(texts);
@@ -161,6 +163,7 @@ export async function run(options: PoolBenchOptions): Promise<BenchResult> {
       bench: 'pool',
       machine: machine(),
       settings: {
+        decoder,
         quick: options.quick, seconds, rounds, events: count, eventSource: EVENT_SOURCE, workers: workerCounts,
         shapes: shapes.map((s) => s.name), ratioShape, lanesPerWorker: 2,
         // Read by chart.ts: the stage figures of this machine.

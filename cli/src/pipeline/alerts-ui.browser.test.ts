@@ -89,7 +89,6 @@ const sameAlerts = (expected: Alert[]) => (r: Row[]) => JSON.stringify(keysOfRow
 
 async function launch(t: TestContext) {
   const profile = mkdtempSync(join(tmpdir(), 'peregrine-chromium-'));
-  t.after(() => rmSync(profile, { recursive: true, force: true }));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -97,7 +96,13 @@ async function launch(t: TestContext) {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
-  t.after(() => context.close());
+  // One hook, in this order: the browser closed first (it writes its profile until it exits), then the profile
+  // removed, with retries for the files Chromium's helpers still close. A failed removal must not leave the browser
+  // running: that kept the test process, and the whole run, waiting.
+  t.after(async () => {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  });
   return context;
 }
 

@@ -6,5 +6,6 @@
 export { type EvaluateResult, type EvaluateTask, packBatch } from './batch.js';
 export { RulePool } from './pool.js';
 export type { WorkerData } from './worker.js';
-export { decodeMessages } from './decode-batch.js';
+export { decodeMessage, forEachMessage } from './decode-batch.js';
 export { TaskEvaluator, type TaskEvaluatorOptions } from './task-evaluator.js';
+export { chooseDecoder, type DecoderChoice, type DecoderName } from './decoder-choice.js';

@@ -6,7 +6,7 @@ import { alertToJson, buildAlert, type Ruleset, type RuleTiming } from '@peregri
 import type { BatchExtractor } from '@peregrine/simd-decode';
 import type { EvaluateResult, EvaluateTask } from './batch.js';
 import { deadLetterReason } from './dead-letter-reason.js';
-import { decodeMessages } from './decode-batch.js';
+import { forEachMessage } from './decode-batch.js';
 
 export interface TaskEvaluatorOptions {
   /** The alerts' `hostname`. */
@@ -33,9 +33,7 @@ export class TaskEvaluator {
     const timings = new Map<string, RuleTiming>();
     const alertOptions = { hostname: this.options.hostname };
     let events = 0;
-    const payloads = decodeMessages(bytes, task.ends, task.clusters, this.extractor);
-    for (let i = 0; i < payloads.length; i++) {
-      const decoded = payloads[i]!;
+    forEachMessage(bytes, task.ends, task.clusters, this.extractor, (i, decoded) => {
       if (decoded.errors.length > 0) deadLetters.push({ index: i, reason: deadLetterReason(decoded.errors) });
       for (const event of decoded.events) {
         events++;
@@ -48,7 +46,7 @@ export class TaskEvaluator {
           r.matches++;
         }
       }
-    }
+    });
     for (const [name, t] of timings) {
       const r = (rules[name] ??= { matches: 0, ns: 0, runs: 0 });
       r.ns += t.ns;

@@ -60,6 +60,29 @@ export function decodeAuditPayload(text: string, cluster?: string, options: Deco
 const NO_ERRORS: readonly string[] = Object.freeze([]);
 
 /**
+ * Decodes the events of a payload given one JSON text per event candidate (what `gatherEvents` would find: every
+ * Event object and EventList item, in order), as a native decoder that already validated the payload and found its
+ * events hands them over. The same events and errors as `decodeAuditPayload` of the whole payload.
+ */
+export function decodeAuditEvents(texts: readonly string[], cluster?: string, options: DecodeOptions = {}): DecodedPayload {
+  const events: AuditEvent[] = [];
+  let errors: string[] | undefined;
+  for (let i = 0; i < texts.length; i++) {
+    let value: unknown;
+    try {
+      value = JSON.parse(texts[i]!);
+    } catch (error) {
+      (errors ??= []).push(`invalid JSON: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
+    const decoded = toAuditEvent(value, cluster, options.complete?.(i));
+    if (typeof decoded === 'string') (errors ??= []).push(decoded);
+    else events.push(decoded);
+  }
+  return { events, errors: errors ?? NO_ERRORS };
+}
+
+/**
  * The event objects of a payload, in payload order, or `undefined` if any part is not recognized.
  * Iterative, because a hostile payload can nest arrays deeper than the call stack allows.
  */

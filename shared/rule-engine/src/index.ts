@@ -7,7 +7,7 @@
  *   for (const event of events) for (const m of result.ruleset!.evaluate(event)) emit(buildAlert(m, { hostname }));
  */
 export type { AuditEvent } from './event.js';
-export { type DecodedPayload, type DecodeOptions, decodeAuditPayload, parseRfc3339Nano } from './decode.js';
+export { type DecodedPayload, type DecodeOptions, decodeAuditEvents, decodeAuditPayload, parseRfc3339Nano } from './decode.js';
 export { type Diagnostic, type DiagnosticCode, formatDiagnostic, type SourcePos } from './errors.js';
 export {
   loadRuleFiles, loadRules, readRuleInputs, type LoadOptions, type LoadResult, type LoadStats, type RulesInput,

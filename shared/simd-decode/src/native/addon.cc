@@ -1,19 +1,22 @@
 // The N-API surface of the native decoder (see ../index.ts for how JavaScript uses it):
 //   createExtractor(planJson)                -> handle
 //   extractBatch(handle, bytes, ends)        -> { texts, ranges, counts }
+//   scanAudit(bytes)                         -> { shape, ranges } | undefined: ingest's fast path (scan.h)
 //   errorMessage(code)                       -> simdjson's text for an error code
 //   implementation()                         -> the SIMD kernel simdjson chose for this CPU
-// One crossing per batch: the messages are bytes[ends[i-1], ends[i]); texts[i] is message i pruned to the plan (a
-// string), or the simdjson error code (a number) when it could not be extracted; counts[i] events of message i have
-// their [start, end) byte offsets in the batch, in order, in `ranges`.
+// One crossing per batch: the messages are bytes[ends[i-1], ends[i]); texts[i] holds the events of message i, each
+// pruned to the plan (an array of strings), or the error code (a number) when the message could not be extracted;
+// counts[i] events of message i have their [start, end) byte offsets in the batch, in order, in `ranges`.
 #include <node_api.h>
 
 #include <cstring>
 #include <memory>
+#include <string_view>
 #include <string>
 #include <vector>
 
 #include "extract.h"
+#include "scan.h"
 
 namespace {
 
@@ -38,7 +41,7 @@ Args<N> getArgs(napi_env env, napi_callback_info info) {
   return args;
 }
 
-bool isAscii(const std::string& s) {
+bool isAscii(std::string_view s) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t i = 0, n = s.size();
   for (; i + 8 <= n; i += 8) {
@@ -96,26 +99,41 @@ napi_value ExtractBatch(napi_env env, napi_callback_info info) {
 
   napi_value texts;
   napi_create_array_with_length(env, count, &texts);
-  std::vector<uint32_t> ranges, counts(count);
+  std::vector<uint32_t> ranges, counts(count), events;
   std::string out;
   size_t start = 0;
   for (size_t i = 0; i < count; i++) {
     const size_t end = ends[i];
     if (end < start || end > length) return throwError(env, "extractBatch: ends must rise within the bytes");
     out.clear();
+    events.clear();
     const size_t before = ranges.size();
-    auto code = extractor->extract(bytes + start, end - start, length - start, out, ranges);
-    napi_value text;
+    simdjson::error_code code;
+    try {
+      code = extractor->extract(bytes + start, end - start, length - start, out, events, ranges);
+    } catch (const std::exception&) {
+      // Never crash the worker: the message is decoded with JSON.parse instead.
+      ranges.resize(before);
+      code = simdjson::UNEXPECTED_ERROR;
+    }
+    napi_value value;
     if (code) {
-      napi_create_uint32(env, static_cast<uint32_t>(code), &text);
+      napi_create_uint32(env, static_cast<uint32_t>(code), &value);
     } else {
       for (size_t r = before; r < ranges.size(); r++) ranges[r] += static_cast<uint32_t>(start);
-      counts[i] = static_cast<uint32_t>((ranges.size() - before) / 2);
-      // Most audit text is ASCII: a one-byte string is a copy, and JSON.parse reads it faster than a two-byte one.
-      if (isAscii(out)) napi_create_string_latin1(env, out.data(), out.size(), &text);
-      else napi_create_string_utf8(env, out.data(), out.size(), &text);
+      const size_t n = events.size() / 2;
+      counts[i] = static_cast<uint32_t>(n);
+      napi_create_array_with_length(env, n, &value);
+      for (size_t e = 0; e < n; e++) {
+        const std::string_view text(out.data() + events[2 * e], events[2 * e + 1] - events[2 * e]);
+        napi_value eventText;
+        // Most audit text is ASCII: a one-byte string is a copy, and JSON.parse reads it faster than a two-byte one.
+        if (isAscii(text)) napi_create_string_latin1(env, text.data(), text.size(), &eventText);
+        else napi_create_string_utf8(env, text.data(), text.size(), &eventText);
+        napi_set_element(env, value, static_cast<uint32_t>(e), eventText);
+      }
     }
-    napi_set_element(env, texts, static_cast<uint32_t>(i), text);
+    napi_set_element(env, texts, static_cast<uint32_t>(i), value);
     start = end;
   }
 
@@ -132,6 +150,60 @@ napi_value ExtractBatch(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, result, "texts", texts);
   napi_set_named_property(env, result, "ranges", typed(ranges));
   napi_set_named_property(env, result, "counts", typed(counts));
+  return result;
+}
+
+// scanAudit(bytes, ranges) -> { shape, count, ranges? } when the fast path accepts the body, else undefined (ingest's
+// scanner decides). Without `ranges` (false), only the shape and the count.
+napi_value ScanAudit(napi_env env, napi_callback_info info) {
+  auto args = getArgs<2>(env, info);
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  napi_value buffer;
+  size_t offset;
+  if (args.count < 1 || napi_get_typedarray_info(env, args.values[0], &type, &length, &data, &buffer, &offset) != napi_ok ||
+      type != napi_uint8_array) {
+    return throwError(env, "scanAudit: bytes must be a Uint8Array");
+  }
+  // One scanner per thread: its parsers keep their buffers between calls.
+  thread_local peregrine::AuditScanner scanner;
+  bool wantRanges = true;
+  if (args.count >= 2) napi_get_value_bool(env, args.values[1], &wantRanges);
+  std::vector<uint32_t> ranges;
+  uint32_t count = 0;
+  auto shape = peregrine::AuditShape::Undecided;
+  try {
+    if (wantRanges) {
+      shape = scanner.scan(static_cast<const uint8_t*>(data), length, length, ranges);
+      count = static_cast<uint32_t>(ranges.size() / 2);
+    } else {
+      shape = scanner.count(static_cast<const uint8_t*>(data), length, length, count);
+    }
+  } catch (const std::exception&) {
+    // A simdjson accessor used the throwing form by mistake: leave the body to ingest's scanner, never crash.
+    ranges.clear();
+    shape = peregrine::AuditShape::Undecided;
+  }
+  napi_value result;
+  if (shape == peregrine::AuditShape::Undecided) {
+    napi_get_undefined(env, &result);
+    return result;
+  }
+  napi_value shapeValue, countValue;
+  napi_create_uint32(env, static_cast<uint32_t>(shape), &shapeValue);
+  napi_create_uint32(env, count, &countValue);
+  napi_create_object(env, &result);
+  napi_set_named_property(env, result, "shape", shapeValue);
+  napi_set_named_property(env, result, "count", countValue);
+  if (wantRanges) {
+    napi_value rangesValue, arrayBuffer;
+    void* target;
+    napi_create_arraybuffer(env, ranges.size() * 4, &target, &arrayBuffer);
+    if (!ranges.empty()) std::memcpy(target, ranges.data(), ranges.size() * 4);
+    napi_create_typedarray(env, napi_uint32_array, ranges.size(), arrayBuffer, 0, &rangesValue);
+    napi_set_named_property(env, result, "ranges", rangesValue);
+  }
   return result;
 }
 
@@ -156,6 +228,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor methods[] = {
       {"createExtractor", nullptr, CreateExtractor, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"extractBatch", nullptr, ExtractBatch, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scanAudit", nullptr, ScanAudit, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"errorMessage", nullptr, ErrorMessage, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"implementation", nullptr, Implementation, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -62,12 +62,16 @@ error_code rawText(od::value value, std::string_view& text) {
   if (type == od::json_type::object) {
     od::object object;
     SIMDJSON_TRY(value.get_object().get(object));
-    return object.raw_json().get(text);
+    SIMDJSON_TRY(object.raw_json().get(text));
+    text = trimRight(text);
+    return SUCCESS;
   }
   if (type == od::json_type::array) {
     od::array array;
     SIMDJSON_TRY(value.get_array().get(array));
-    return array.raw_json().get(text);
+    SIMDJSON_TRY(array.raw_json().get(text));
+    text = trimRight(text);
+    return SUCCESS;
   }
   text = trimRight(value.raw_json_token());
   return SUCCESS;
@@ -105,26 +109,10 @@ error_code readShape(od::object& object, ListShape& shape) {
   return object.reset().error();
 }
 
-// Writes `[`, each element through `write`, separated by commas, and `]`.
-template <typename Write>
-error_code writeArray(od::array& array, std::string& out, Write write) {
-  out.push_back('[');
-  bool first = true;
-  for (auto element : array) {
-    od::value item;
-    SIMDJSON_TRY(element.get(item));
-    if (!first) out.push_back(',');
-    first = false;
-    SIMDJSON_TRY(write(item));
-  }
-  out.push_back(']');
-  return SUCCESS;
-}
-
 }  // namespace
 
 error_code Extractor::extract(const uint8_t* data, size_t length, size_t readable, std::string& out,
-                              std::vector<uint32_t>& ranges) {
+                              std::vector<uint32_t>& events, std::vector<uint32_t>& ranges) {
   const char* text = reinterpret_cast<const char*>(data);
   if (readable < length + simdjson::SIMDJSON_PADDING) {
     scratch_ = simdjson::padded_string(text, length);
@@ -135,53 +123,49 @@ error_code Extractor::extract(const uint8_t* data, size_t length, size_t readabl
   simdjson::dom::element ignored;
   SIMDJSON_TRY(validator_.parse(text, length, false).get(ignored));
 
-  const size_t outSize = out.size(), rangesSize = ranges.size();
+  const size_t outSize = out.size(), eventsSize = events.size(), rangesSize = ranges.size();
   base_ = text;
+  out_ = &out;
+  events_ = &events;
   ranges_ = &ranges;
   od::document doc;
   error_code code = parser_.iterate(text, length, length + simdjson::SIMDJSON_PADDING).get(doc);
-  if (!code) {
-    bool scalar = false;
-    code = doc.is_scalar().get(scalar);
-    if (!code && scalar) {
-      // Not an audit payload, as JSON.parse-based decoding will find too: copy it as it is.
-      std::string_view token;
-      code = doc.raw_json_token().get(token);
-      if (!code) out.append(trimRight(token));
-    } else if (!code) {
-      od::value root;
-      code = doc.get_value().get(root);
-      if (!code) code = payload(root, out);
-    }
-  }
+  bool scalar = false;
+  if (!code) code = doc.is_scalar().get(scalar);
+  if (!code && scalar) code = NOT_AN_AUDIT_LIST;
+  od::value root;
+  if (!code) code = doc.get_value().get(root);
+  if (!code) code = payload(root);
   if (code) {
     out.resize(outSize);
+    events.resize(eventsSize);
     ranges.resize(rangesSize);
   }
   return code;
 }
 
-// A payload as decodeAuditPayload walks it: an array of payloads, an Event, or an EventList's items. Anything else
-// becomes `{}`, which decoding rejects as not audit data, as it would have rejected the original.
-error_code Extractor::payload(od::value value, std::string& out) {
+// A payload as decodeAuditPayload walks it: an array of payloads, an Event, or an EventList's items; each event goes
+// to event(). Anything else is NOT_AN_AUDIT_LIST, and JSON.parse-based decoding words the verdict.
+error_code Extractor::payload(od::value value) {
   od::json_type type;
   SIMDJSON_TRY(value.type().get(type));
   if (type == od::json_type::array) {
     od::array array;
     SIMDJSON_TRY(value.get_array().get(array));
-    return writeArray(array, out, [&](od::value item) { return payload(item, out); });
+    for (auto element : array) {
+      od::value item;
+      SIMDJSON_TRY(element.get(item));
+      SIMDJSON_TRY(payload(item));
+    }
+    return SUCCESS;
   }
-  if (type != od::json_type::object) return copyWhole(value, out);
-
+  if (type != od::json_type::object) return NOT_AN_AUDIT_LIST;
   od::object object;
   SIMDJSON_TRY(value.get_object().get(object));
   ListShape shape;
   SIMDJSON_TRY(readShape(object, shape));
-  if (shape.kindIsString && shape.kind == "Event") return eventObject(object, out);
-  if (!shape.kindIsString || shape.kind != "EventList" || shape.items == 0) {
-    out.append("{}");
-    return SUCCESS;
-  }
+  if (shape.kindIsString && shape.kind == "Event") return eventObject(object);
+  if (!shape.kindIsString || shape.kind != "EventList" || shape.items == 0) return NOT_AN_AUDIT_LIST;
   int seen = 0;
   for (auto field : object) {
     std::string_view key;
@@ -190,47 +174,59 @@ error_code Extractor::payload(od::value value, std::string& out) {
     od::value items;
     SIMDJSON_TRY(field.value().get(items));
     od::array array;
-    if (items.get_array().get(array)) break;  // not an array: not an EventList
-    out.append("{\"kind\":\"EventList\",\"items\":");
-    SIMDJSON_TRY(writeArray(array, out, [&](od::value item) { return event(item, out); }));
-    out.push_back('}');
+    if (items.get_array().get(array)) return NOT_AN_AUDIT_LIST;  // not an array: not an EventList
+    for (auto element : array) {
+      od::value item;
+      SIMDJSON_TRY(element.get(item));
+      SIMDJSON_TRY(event(item));
+    }
     return SUCCESS;
   }
-  out.append("{}");
-  return SUCCESS;
+  return NOT_AN_AUDIT_LIST;
 }
 
-// One event: its range is recorded, then it is written pruned (anything but an object as it is).
-error_code Extractor::event(od::value value, std::string& out) {
+// One event: its range is recorded, then it is written pruned (anything but an object as it is) as a text of its own.
+error_code Extractor::event(od::value value) {
   od::json_type type;
   SIMDJSON_TRY(value.type().get(type));
   if (type == od::json_type::object) {
     od::object object;
     SIMDJSON_TRY(value.get_object().get(object));
-    return eventObject(object, out);
+    return eventObject(object);
   }
   std::string_view text;
   SIMDJSON_TRY(rawText(value, text));
   addRange(text);
-  out.append(text);
+  const size_t start = out_->size();
+  out_->append(text);
+  addEvent(start);
   return SUCCESS;
 }
 
-error_code Extractor::eventObject(od::object& object, std::string& out) {
+error_code Extractor::eventObject(od::object& object) {
   std::string_view text;
   SIMDJSON_TRY(object.raw_json().get(text));
+  text = trimRight(text);
   addRange(text);
+  const size_t start = out_->size();
   if (plan_->whole) {
-    out.append(text);
-    return SUCCESS;
+    out_->append(text);
+  } else {
+    SIMDJSON_TRY(object.reset().error());
+    SIMDJSON_TRY(prunedObject(object, *plan_, *out_));
   }
-  SIMDJSON_TRY(object.reset().error());
-  return prunedObject(object, *plan_, out);
+  addEvent(start);
+  return SUCCESS;
 }
 
 void Extractor::addRange(std::string_view text) {
   ranges_->push_back(static_cast<uint32_t>(text.data() - base_));
   ranges_->push_back(static_cast<uint32_t>(text.data() - base_ + text.size()));
+}
+
+void Extractor::addEvent(size_t start) {
+  events_->push_back(static_cast<uint32_t>(start));
+  events_->push_back(static_cast<uint32_t>(out_->size()));
 }
 
 error_code Extractor::pruned(od::value value, const PlanNode& node, std::string& out) {
@@ -240,7 +236,17 @@ error_code Extractor::pruned(od::value value, const PlanNode& node, std::string&
   if (type == od::json_type::array) {
     od::array array;
     SIMDJSON_TRY(value.get_array().get(array));
-    return writeArray(array, out, [&](od::value item) { return pruned(item, node, out); });
+    out.push_back('[');
+    bool first = true;
+    for (auto element : array) {
+      od::value item;
+      SIMDJSON_TRY(element.get(item));
+      if (!first) out.push_back(',');
+      first = false;
+      SIMDJSON_TRY(pruned(item, node, out));
+    }
+    out.push_back(']');
+    return SUCCESS;
   }
   if (type != od::json_type::object) return copyWhole(value, out);
   od::object object;

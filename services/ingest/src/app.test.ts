@@ -357,7 +357,25 @@ describe('webhook: bodies above the bus message limit', () => {
     }
   });
 
-  it('a single event larger than the limit is 413 and nothing of the body is written', async () => {
+  it('a single event larger than the limit is stored without its request and response objects, and counted', async () => {
+    const bus = new MemoryBus({ maxMessageBytes: 4096, partitions: 1 });
+    const h = await startIngest(OPEN, bus.producer());
+    try {
+      const big = { ...auditEvent(2), requestObject: { data: { blob: 'y'.repeat(6000) } } };
+      const r = await postJson(`${h.url}/k8s-audit`, eventList([auditEvent(1), big, auditEvent(3)]));
+      assert.equal(r.status, 200, r.text);
+      const got = bus.peek(TOPIC).flatMap((m) => (JSON.parse(m.value.toString()) as { items: Record<string, unknown>[] }).items);
+      assert.deepEqual(got.map((e) => e['auditID']), ['id-1', 'id-2', 'id-3']);
+      assert.equal(got[1]!['requestObject'], undefined);
+      assert.match(String((got[1]!['annotations'] as Record<string, unknown>)['peregrine.io/truncated']), /requestObject dropped/);
+      const metrics = await send(`${h.url}/metrics`, { method: 'GET' });
+      assert.match(metrics.text, /^peregrine_ingest_events_truncated_total 1/m);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a single event larger than the limit even without its objects is 413 and nothing of the body is written', async () => {
     const bus = new MemoryBus({ maxMessageBytes: 4096 });
     const h = await startIngest(OPEN, bus.producer());
     try {

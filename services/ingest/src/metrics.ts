@@ -16,6 +16,7 @@ export interface IngestMetrics {
   readonly bytes: Counter;
   readonly messages: Counter;
   readonly splitBodies: Counter;
+  readonly truncatedEvents: Counter;
   readonly busWriteSeconds: Histogram;
 }
 
@@ -42,6 +43,11 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     splitBodies: new Counter({
       name: 'peregrine_ingest_split_bodies_total',
       help: 'Bodies larger than the bus message limit, re-wrapped into several EventList messages.', registers,
+    }),
+    truncatedEvents: new Counter({
+      name: 'peregrine_ingest_events_truncated_total',
+      help: 'Events too large for one bus message by themselves, stored without their request and response objects.',
+      registers,
     }),
     busWriteSeconds: new Histogram({
       name: 'peregrine_ingest_bus_write_seconds', help: 'Time from send to the bus acknowledging (or refusing) a body.',

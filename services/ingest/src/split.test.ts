@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type AuditScanOk, scanAudit } from './audit-scan.js';
-import { packEvents, SPLIT_OVERHEAD_BYTES } from './split.js';
+import { packEvents, SPLIT_OVERHEAD_BYTES, TRUNCATED_ANNOTATION, truncateEvent } from './split.js';
 import { auditEvent, eventList } from './test-support.js';
 
 function scanned(payload: unknown): { body: Buffer; scan: AuditScanOk } {
@@ -65,6 +65,32 @@ describe('packEvents', () => {
     assert.ok(exact.ok);
     assert.ok(exact.values.every((v) => v.length <= SPLIT_OVERHEAD_BYTES + biggest));
     assert.deepEqual(packEvents(body, scan, SPLIT_OVERHEAD_BYTES + biggest - 1), { ok: false, eventIndex: 1, eventBytes: biggest });
+  });
+
+  it('an event too large by itself loses its request and response objects, annotated; the others stay byte for byte', () => {
+    const big = { ...auditEvent(2), requestObject: { data: { blob: 'y'.repeat(3000) } }, responseObject: { kind: 'ConfigMap' } };
+    const items = [auditEvent(1), big, auditEvent(3)];
+    const { body, scan } = scanned(eventList(items));
+    const r = packEvents(body, scan, 1500);
+    assert.ok(r.ok && r.split);
+    assert.equal(r.truncated, 1);
+    assert.ok(r.values.every((v) => v.length <= 1500));
+    const got = r.values.flatMap((v) => (JSON.parse(v.toString()) as { items: Record<string, unknown>[] }).items);
+    assert.deepEqual(got[0], items[0]);
+    assert.deepEqual(got[2], items[2]);
+    const { requestObject: _request, responseObject: _response, ...metadata } = big as Record<string, unknown>;
+    const annotations = got[1]!['annotations'] as Record<string, string>;
+    assert.match(annotations[TRUNCATED_ANNOTATION]!, /^requestObject and responseObject dropped: the event was \d+ bytes/);
+    assert.deepEqual({ ...got[1], annotations: { ...annotations, [TRUNCATED_ANNOTATION]: undefined } },
+      { ...metadata, annotations: { ...(metadata['annotations'] as object), [TRUNCATED_ANNOTATION]: undefined } });
+  });
+
+  it('an event still too large without its objects is refused', () => {
+    const big = { ...auditEvent(2, 3000), requestObject: { a: 1 } };
+    const { body, scan } = scanned(eventList([auditEvent(1), big]));
+    const r = packEvents(body, scan, 1500);
+    assert.equal(r.ok, false);
+    assert.equal(truncateEvent(Buffer.from('[1]')), undefined, 'not an object: nothing to truncate');
   });
 
   it('random sizes and limits: always within the limit, always the same events', () => {

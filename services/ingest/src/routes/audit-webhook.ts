@@ -149,6 +149,11 @@ export function auditWebhook(app: FastifyInstance, o: AuditWebhookOptions): void
     o.metrics.bytes.inc(body.length);
     o.metrics.messages.inc(messages.length);
     if (packed.split) o.metrics.splitBodies.inc();
+    if (packed.truncated > 0) {
+      o.metrics.truncatedEvents.inc(packed.truncated);
+      o.logger.warn({ cluster: ctx.cluster, truncated: packed.truncated, limit: o.producer.maxMessageBytes },
+        'audit events over the bus message limit stored without their request and response objects');
+    }
     return reply.code(200).send({ events: scan.count, messages: messages.length });
   }
 

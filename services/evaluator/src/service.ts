@@ -19,7 +19,7 @@ import {
 } from '@peregrine/kafka';
 import { type Diagnostic, formatDiagnostic, loadRules, parsePriority, readRuleInputs } from '@peregrine/rule-engine';
 import { packBatch } from './batch.js';
-import { chooseDecoder } from './decoder-choice.js';
+import { chooseDecoder, type DecoderChoice } from './decoder-choice.js';
 import { mergeDeadLetters, separateOversizeAlerts } from './oversize-alerts.js';
 import type { EvaluatorConfig } from './config.js';
 import { evaluatorMetrics } from './metrics.js';
@@ -66,12 +66,15 @@ class EvaluatorService implements Evaluator {
   #reloadTimer: NodeJS.Timeout | undefined;
   #components: Component[] = [];
   #reloadChain: Promise<unknown> = Promise.resolve();
+  /** Decided once: whether the native addon loads does not change while the process runs. */
+  readonly #decoder: DecoderChoice;
 
   constructor(
     private readonly config: EvaluatorConfig,
     private readonly deps: EvaluatorDeps,
   ) {
     this.#metrics = evaluatorMetrics(deps.registry);
+    this.#decoder = chooseDecoder(config.decoder);
     this.#producer = deps.bus.producer();
     this.#consumer = deps.bus.consumer({
       groupId: config.groupId, topics: [deps.topics.audit], maxBatchMessages: config.maxBatchMessages,
@@ -80,7 +83,7 @@ class EvaluatorService implements Evaluator {
   }
 
   async start(): Promise<void> {
-    const decoder = chooseDecoder(this.config.decoder);
+    const decoder = this.#decoder;
     if (decoder.error) throw new Error(decoder.error);
     this.deps.logger.info({ decoder: decoder.name }, decoder.note);
     const data = await this.#readRules();
@@ -157,7 +160,7 @@ class EvaluatorService implements Evaluator {
         minPriority: this.config.minPriority,
         hostname: this.config.hostname,
         timingSampleEvery: this.config.timingSampleEvery,
-        decoder: chooseDecoder(this.config.decoder).name,
+        decoder: this.#decoder.name,
       },
     };
   }

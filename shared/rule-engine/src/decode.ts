@@ -47,14 +47,7 @@ export function decodeAuditPayload(text: string, cluster?: string, options: Deco
   // One Event per payload is the common case (an audit log line, the evaluator's messages): no list walk for it.
   const candidates = member(root, 'kind') === 'Event' ? [root] : gatherEvents(root);
   if (candidates === undefined) return { events: [], errors: [NOT_AUDIT] };
-  const events: AuditEvent[] = [];
-  let errors: string[] | undefined;
-  for (let i = 0; i < candidates.length; i++) {
-    const decoded = toAuditEvent(candidates[i], cluster, options.complete?.(i));
-    if (typeof decoded === 'string') (errors ??= []).push(decoded);
-    else events.push(decoded);
-  }
-  return { events, errors: errors ?? NO_ERRORS };
+  return decodeCandidates(candidates.length, (i) => candidates[i], cluster, options);
 }
 
 const NO_ERRORS: readonly string[] = Object.freeze([]);
@@ -65,21 +58,38 @@ const NO_ERRORS: readonly string[] = Object.freeze([]);
  * events hands them over. The same events and errors as `decodeAuditPayload` of the whole payload.
  */
 export function decodeAuditEvents(texts: readonly string[], cluster?: string, options: DecodeOptions = {}): DecodedPayload {
+  return decodeCandidates(texts.length, (i) => parseOrError(texts[i]!), cluster, options);
+}
+
+/** Candidate `i` of `count` (an error string stands for one that did not parse) to events and drop reasons. */
+function decodeCandidates(
+  count: number,
+  candidate: (i: number) => unknown,
+  cluster: string | undefined,
+  options: DecodeOptions,
+): DecodedPayload {
   const events: AuditEvent[] = [];
   let errors: string[] | undefined;
-  for (let i = 0; i < texts.length; i++) {
-    let value: unknown;
-    try {
-      value = JSON.parse(texts[i]!);
-    } catch (error) {
-      (errors ??= []).push(`invalid JSON: ${error instanceof Error ? error.message : String(error)}`);
-      continue;
-    }
-    const decoded = toAuditEvent(value, cluster, options.complete?.(i));
+  for (let i = 0; i < count; i++) {
+    const value = candidate(i);
+    const decoded = value instanceof InvalidJson ? value.message : toAuditEvent(value, cluster, options.complete?.(i));
     if (typeof decoded === 'string') (errors ??= []).push(decoded);
     else events.push(decoded);
   }
   return { events, errors: errors ?? NO_ERRORS };
+}
+
+/** A candidate text that did not parse (never one a validating native decoder hands over, but said, not thrown). */
+class InvalidJson {
+  constructor(readonly message: string) {}
+}
+
+function parseOrError(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    return new InvalidJson(`invalid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /**

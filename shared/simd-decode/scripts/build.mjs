@@ -30,9 +30,11 @@ const result = missing.length > 0 ? undefined : spawnSync(command, args, { cwd: 
 const built = result?.status === 0 && existsSync(join(here, 'build', 'Release', 'simd_decode.node'));
 if (built) {
   // What the loader checks against the CPU it runs on (an image built on one machine may run on another).
-  const { simdFlags } = await import('./simd-flags.mjs');
+  const { HASWELL_CPU_FLAGS, simdFlags } = await import('./simd-flags.mjs');
   const flags = simdFlags();
-  writeFileSync(join(here, 'build', 'Release', 'simd-target.json'), `${JSON.stringify({ flags })}\n`);
+  // `requires`: the CPU flags the build assumed, which the loader checks (none for the portable kernel).
+  const requires = flags.length > 0 ? HASWELL_CPU_FLAGS : [];
+  writeFileSync(join(here, 'build', 'Release', 'simd-target.json'), `${JSON.stringify({ flags, requires })}\n`);
   console.warn(`@peregrine/simd-decode: native decoder built${flags.length > 0 ? ` (${flags.join(' ')})` : ''}`);
   process.exit(0);
 }

@@ -75,15 +75,15 @@ export function loadNativeDecoder(): NativeDecoderStatus {
   return status;
 }
 
-/** Whether this CPU has what the addon was compiled for (scripts/simd-flags.mjs; recorded by scripts/build.mjs). */
+/** Why this CPU cannot run the addon, or undefined: the CPU flags its build assumed (scripts/build.mjs records them). */
 function cpuMismatch(): string | undefined {
-  let flags: string[];
+  let requires: string[];
   try {
-    flags = (JSON.parse(readFileSync(new URL('../build/Release/simd-target.json', import.meta.url), 'utf8')) as { flags: string[] }).flags;
+    requires = (JSON.parse(readFileSync(new URL('../build/Release/simd-target.json', import.meta.url), 'utf8')) as { requires?: string[] }).requires ?? [];
   } catch {
     return undefined; // built by hand (node-gyp rebuild): for this machine
   }
-  if (!flags.includes('-mavx2')) return undefined;
+  if (requires.length === 0) return undefined;
   let cpu = '';
   try {
     cpu = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags')) ?? '';
@@ -91,13 +91,10 @@ function cpuMismatch(): string | undefined {
     return undefined;
   }
   const have = new Set(cpu.split(':')[1]?.trim().split(/\s+/) ?? []);
-  const missing = HASWELL_CPU_FLAGS.filter((f) => !have.has(f));
+  const missing = requires.filter((f) => !have.has(f));
   return missing.length === 0 ? undefined
-    : `the native decoder was built for CPUs with ${HASWELL_CPU_FLAGS.join(', ')} and this one lacks ${missing.join(', ')}: rebuild it here (npm rebuild @peregrine/simd-decode)`;
+    : `the native decoder was built for CPUs with ${requires.join(', ')} and this one lacks ${missing.join(', ')}: rebuild it here (npm rebuild @peregrine/simd-decode)`;
 }
-
-/** The CPU features the addon's SIMD kernel needs when built with them (the list of scripts/simd-flags.mjs). */
-const HASWELL_CPU_FLAGS = ['avx2', 'bmi1', 'bmi2', 'pclmulqdq', 'popcnt'];
 
 function load(): NativeDecoderStatus {
   const mismatch = cpuMismatch();

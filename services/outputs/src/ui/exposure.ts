@@ -9,9 +9,7 @@
  * not served, with a notice saying how to serve it. An address given for the UI itself (`outputs.ui.listen`) that is
  * not loopback, without `insecure`, stops the start, as the webhook's does.
  */
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
-import { PeregrineError } from '@peregrine/core';
+import { checkResolvesToLoopback, isLoopback, PeregrineError } from '@peregrine/core';
 
 export interface UiExposure {
   /** `host:port` as configured (for messages). */
@@ -53,25 +51,13 @@ export function decideUiExposure(e: UiExposure): UiExposureDecision {
   };
 }
 
-/** 127.0.0.0/8, ::1 (also as IPv4-mapped) and `localhost`; anything else, names included, counts as exposed. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase();
-  if (h === 'localhost') return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  if (isIP(h) === 6) return h === '::1' || /^(0{1,4}:){7}0{0,3}1$/.test(h) || /^::ffff:127\./.test(h);
-  return false;
-}
+/** Loopback as the webhook's rule counts it (@peregrine/core). */
+export const isLoopbackHost = isLoopback;
 
 /**
  * `localhost` is trusted by name above; just before listening it is resolved as the listener will resolve it, and an
  * answer with a non-loopback address (a hosts file that says otherwise) refuses the start.
  */
-export async function checkUiResolvesToLoopback(host: string): Promise<void> {
-  if (isIP(host) !== 0 || !isLoopbackHost(host)) return;
-  const addresses = (await lookup(host, { all: true })).map((a) => a.address);
-  const exposed = addresses.filter((a) => !isLoopbackHost(a));
-  if (exposed.length > 0) {
-    throw new PeregrineError('PG_ERR_CONFIG',
-      `refusing to serve the alerts UI: ${host} resolves to ${exposed.join(', ')}, not a loopback address; listen on an IP address`);
-  }
+export function checkUiResolvesToLoopback(host: string): Promise<void> {
+  return checkResolvesToLoopback(host, undefined, 'refusing to serve the alerts UI');
 }

@@ -1,4 +1,5 @@
 #include "extract.h"
+#include "walk.h"
 
 #include <cstring>
 #include <string_view>
@@ -50,11 +51,6 @@ void appendKey(std::string& out, std::string_view key) {
   out.push_back('"');
 }
 
-std::string_view trimRight(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // The raw text of a value, whatever its type (consumes it).
 error_code rawText(od::value value, std::string_view& text) {
   od::json_type type;
@@ -84,40 +80,11 @@ error_code copyWhole(od::value value, std::string& out) {
   return SUCCESS;
 }
 
-// What decoding looks at in an object: the last `kind` (when a string) and how many `items` members it has. JSON.parse
-// keeps the last of duplicate members, and so must we.
-struct ListShape {
-  std::string kind;
-  bool kindIsString = false;
-  int items = 0;
-};
-
-error_code readShape(od::object& object, ListShape& shape) {
-  for (auto field : object) {
-    std::string_view key;
-    SIMDJSON_TRY(field.unescaped_key().get(key));
-    if (key == "items") {
-      shape.items++;
-    } else if (key == "kind") {
-      od::value value;
-      SIMDJSON_TRY(field.value().get(value));
-      std::string_view kind;
-      shape.kindIsString = !value.get_string().get(kind);
-      shape.kind = shape.kindIsString ? std::string(kind) : std::string();
-    }
-  }
-  return object.reset().error();
-}
-
 }  // namespace
 
 error_code Extractor::extract(const uint8_t* data, size_t length, size_t readable, std::string& out,
                               std::vector<uint32_t>& events, std::vector<uint32_t>& ranges) {
-  const char* text = reinterpret_cast<const char*>(data);
-  if (readable < length + simdjson::SIMDJSON_PADDING) {
-    scratch_ = simdjson::padded_string(text, length);
-    text = scratch_.data();
-  }
+  const char* text = paddedText(data, length, readable, scratch_);
   // Strict validation first: On-Demand checks only what it visits, and a message must be refused exactly when
   // JSON.parse refuses it, whichever decoder runs.
   simdjson::dom::element ignored;
@@ -164,8 +131,8 @@ error_code Extractor::payload(od::value value) {
   SIMDJSON_TRY(value.get_object().get(object));
   ListShape shape;
   SIMDJSON_TRY(readShape(object, shape));
-  if (shape.kindIsString && shape.kind == "Event") return eventObject(object);
-  if (!shape.kindIsString || shape.kind != "EventList" || shape.items == 0) return NOT_AN_AUDIT_LIST;
+  if (shape.isEvent()) return eventObject(object);
+  if (!shape.isEventList()) return NOT_AN_AUDIT_LIST;
   int seen = 0;
   for (auto field : object) {
     std::string_view key;

@@ -1,4 +1,5 @@
 #include "scan.h"
+#include "walk.h"
 
 #include <cstring>
 #include <string_view>
@@ -40,14 +41,11 @@ bool hasSurrogateEscape(const uint8_t* data, size_t length) {
   return false;
 }
 
-// The raw [start, end) of an object's text relative to `base` (simdjson's raw text runs on to the next token: the
-// whitespace after the closing brace is dropped).
+// The raw [start, end) of an object's text relative to `base`.
 bool rangeOf(od::object& object, const char* base, std::vector<uint32_t>& ranges) {
   std::string_view text;
   if (object.raw_json().get(text)) return false;
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
+  text = trimRight(text);
   ranges.push_back(static_cast<uint32_t>(text.data() - base));
   ranges.push_back(static_cast<uint32_t>(text.data() - base + text.size()));
   return true;
@@ -89,16 +87,18 @@ bool countAuditObject(simdjson::dom::object object, uint32_t& count, AuditShape&
   return true;
 }
 
+// The padded text of a body simdjson's DOM parser (SIMD kernels chosen at run time) found strict JSON, with `root`
+// its parse; nullptr for a body that is not, or is unusual enough to be left to ingest's scanner.
+const char* AuditScanner::validated(const uint8_t* data, size_t length, size_t readable, simdjson::dom::element& root) {
+  if (startsWithBom(data, length) || hasSurrogateEscape(data, length)) return nullptr;
+  const char* text = paddedText(data, length, readable, scratch_);
+  return validator_.parse(text, length, false).get(root) ? nullptr : text;
+}
+
 AuditShape AuditScanner::count(const uint8_t* data, size_t length, size_t readable, uint32_t& count) {
   count = 0;
-  if (startsWithBom(data, length) || hasSurrogateEscape(data, length)) return AuditShape::Undecided;
-  const char* text = reinterpret_cast<const char*>(data);
-  if (readable < length + simdjson::SIMDJSON_PADDING) {
-    scratch_ = simdjson::padded_string(text, length);
-    text = scratch_.data();
-  }
   simdjson::dom::element root;
-  if (validator_.parse(text, length, false).get(root)) return AuditShape::Undecided;
+  if (validated(data, length, readable, root) == nullptr) return AuditShape::Undecided;
   simdjson::dom::object object;
   if (!root.get_object().get(object)) {
     AuditShape kind = AuditShape::Undecided;
@@ -114,16 +114,10 @@ AuditShape AuditScanner::count(const uint8_t* data, size_t length, size_t readab
 }
 
 AuditShape AuditScanner::scan(const uint8_t* data, size_t length, size_t readable, std::vector<uint32_t>& ranges) {
-  if (startsWithBom(data, length) || hasSurrogateEscape(data, length)) return AuditShape::Undecided;
-  const char* text = reinterpret_cast<const char*>(data);
-  if (readable < length + simdjson::SIMDJSON_PADDING) {
-    scratch_ = simdjson::padded_string(text, length);
-    text = scratch_.data();
-  }
-  // Strict validation first (simdjson's DOM parser, with SIMD kernels chosen at run time): On-Demand checks only
-  // what it visits.
+  // Strict validation first: On-Demand checks only what it visits.
   simdjson::dom::element ignored;
-  if (validator_.parse(text, length, false).get(ignored)) return AuditShape::Undecided;
+  const char* text = validated(data, length, readable, ignored);
+  if (text == nullptr) return AuditShape::Undecided;
 
   const size_t before = ranges.size();
   base_ = text;
@@ -160,36 +154,19 @@ AuditShape AuditScanner::scan(const uint8_t* data, size_t length, size_t readabl
 // An Event (its own range) or an EventList (its items' ranges); false for anything else, which ingest's scanner
 // then judges. The last "kind" and the last "items" count, as JSON.parse would read them.
 bool AuditScanner::auditObject(od::object& object, std::vector<uint32_t>& ranges, AuditShape& kind) {
-  std::string lastKind;
-  bool kindIsString = false;
-  int items = 0;
-  // First pass (keys only; values are skipped, and read once, in the second pass): the last kind, and how many items
-  // members there are.
-  for (auto field : object) {
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return false;
-    if (key == "items") {
-      items++;
-    } else if (key == "kind") {
-      od::value value;
-      if (field.value().get(value)) return false;
-      std::string_view k;
-      kindIsString = !value.get_string().get(k);
-      lastKind = kindIsString ? std::string(k) : std::string();
-    }
-  }
-  if (object.reset().error()) return false;
-  if (kindIsString && lastKind == "Event") {
+  ListShape shape;
+  if (readShape(object, shape)) return false;
+  if (shape.isEvent()) {
     kind = AuditShape::Event;
     return rangeOf(object, base_, ranges);
   }
-  if (!kindIsString || lastKind != "EventList" || items == 0) return false;
+  if (!shape.isEventList()) return false;
   kind = AuditShape::EventList;
   int seen = 0;
   for (auto field : object) {
     std::string_view key;
     if (field.unescaped_key().get(key)) return false;
-    if (key != "items" || ++seen < items) continue;
+    if (key != "items" || ++seen < shape.items) continue;
     od::value value;
     if (field.value().get(value)) return false;
     bool isNull = false;

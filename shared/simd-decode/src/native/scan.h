@@ -23,6 +23,7 @@ class AuditScanner {
   AuditShape count(const uint8_t* data, size_t length, size_t readable, uint32_t& count);
 
  private:
+  const char* validated(const uint8_t* data, size_t length, size_t readable, simdjson::dom::element& root);
   bool auditObject(simdjson::ondemand::object& object, std::vector<uint32_t>& ranges, AuditShape& kind);
 
   simdjson::dom::parser validator_;

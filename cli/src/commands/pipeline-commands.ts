@@ -36,14 +36,19 @@ commit); SIGHUP reloads the rules and the webhook's token files.`,
         return EXIT_FAILURE;
       }
       const bus = running.bus.kind === 'memory' ? 'one process, in-memory bus' : 'Kafka';
-      // Straight to stderr, not only to the log: a log level above warn must not hide it.
-      if (running.exposureWarning) io.stderr.write(`peregrine ${name}: WARNING: ${running.exposureWarning}\n`);
-      if (running.uiWarning) io.stderr.write(`peregrine ${name}: WARNING: ${running.uiWarning}\n`);
-      if (running.webhookUrl) io.stderr.write(`peregrine ${name}: webhook at ${running.webhookUrl} (${bus})\n`);
-      if (running.uiUrl) io.stderr.write(`peregrine ${name}: alerts UI at ${running.uiUrl}\n`);
-      if (running.uiNotice) io.stderr.write(`peregrine ${name}: ${running.uiNotice}\n`);
-      io.stderr.write(`peregrine ${name}: started (${bus}); SIGTERM stops gracefully, SIGHUP reloads\n`);
-      return runUntilSignal({ logger: running.logger, stop: () => running.stop(), onReload: () => running.reload() });
+      // Straight to stderr, not only to the log: a log level above warn must not hide it. Written once the signal
+      // handlers are in place (onReady), so that whoever reads these lines may signal at once.
+      const announce = () => {
+        if (running.exposureWarning) io.stderr.write(`peregrine ${name}: WARNING: ${running.exposureWarning}\n`);
+        if (running.uiWarning) io.stderr.write(`peregrine ${name}: WARNING: ${running.uiWarning}\n`);
+        if (running.webhookUrl) io.stderr.write(`peregrine ${name}: webhook at ${running.webhookUrl} (${bus})\n`);
+        if (running.uiUrl) io.stderr.write(`peregrine ${name}: alerts UI at ${running.uiUrl}\n`);
+        if (running.uiNotice) io.stderr.write(`peregrine ${name}: ${running.uiNotice}\n`);
+        io.stderr.write(`peregrine ${name}: started (${bus}); SIGTERM stops gracefully, SIGHUP reloads\n`);
+      };
+      return runUntilSignal({
+        logger: running.logger, stop: () => running.stop(), onReload: () => running.reload(), onReady: announce,
+      });
     },
   };
 }

@@ -258,7 +258,7 @@ test('the alerts UI in Chromium: live alerts, filters, details, chart, screensho
   assert.deepEqual(outside, [], 'the page reaches nothing but the UI');
   assert.deepEqual(problems, [], 'no script error, no Content-Security-Policy violation');
   // A graceful stop while the page still holds its event stream open.
-  assert.equal(await run.stop(), 0);
+  assert.equal(await run.stop(), 0, `stops cleanly; stderr:\n${run.stderr().slice(-3000)}`);
 });
 
 test('with a token: the browser signs in through the form, then sees the alerts', { timeout: 120_000 }, async (t) => {
@@ -293,5 +293,5 @@ test('with a token: the browser signs in through the form, then sees the alerts'
   const cookies = await context.cookies(ui);
   assert.deepEqual(cookies.map((c) => [c.name, c.httpOnly, c.sameSite]), [['peregrine_ui', true, 'Strict']]);
   assert.ok(!cookies[0]!.value.includes(token), 'the browser holds no token');
-  assert.equal(await run.stop(), 0);
+  assert.equal(await run.stop(), 0, `stops cleanly; stderr:\n${run.stderr().slice(-3000)}`);
 });

@@ -16,10 +16,10 @@ export interface PeregrineProcess {
   stderr(): string;
   /** Resolves with the first stderr line matching `re`; rejects with the stderr tail when the process exits first. */
   waitFor(re: RegExp, ms?: number): Promise<string>;
-  /** The exit code (null after a signal). */
-  readonly exited: Promise<number | null>;
-  /** Sends `signal` (if still running) and resolves with the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** The exit code, or the name of the signal that ended the process (a failed assertion then says which). */
+  readonly exited: Promise<number | NodeJS.Signals>;
+  /** Sends `signal` (if still running) and resolves as `exited`. */
+  stop(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals>;
 }
 
 export function startPeregrine(t: TestContext, args: readonly string[], env: NodeJS.ProcessEnv = {}): PeregrineProcess {
@@ -35,10 +35,10 @@ export function startPeregrine(t: TestContext, args: readonly string[], env: Nod
     for (const l of listeners) l();
   });
   let running = true;
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => {
+  const exited = new Promise<number | NodeJS.Signals>((resolve) => child.once('close', (code, signal) => {
     running = false;
     for (const l of listeners) l();
-    resolve(code);
+    resolve(code ?? signal!);
   }));
   t.after(() => {
     if (running) child.kill('SIGKILL');

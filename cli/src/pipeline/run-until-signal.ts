@@ -2,6 +2,10 @@
  * Runs started components until SIGTERM or SIGINT, then stops them gracefully (in reverse order, bounded); SIGHUP
  * calls `onReload` (the evaluator reloads its rules, ingest its token files). A second SIGTERM/SIGINT during the
  * shutdown exits at once.
+ *
+ * `onReady` runs once the handlers are in place: whatever tells the outside world that the process is up (the
+ * webhook's address, "started") must come after them, or a supervisor that signals as soon as it reads that line
+ * kills the process with the signal's default action (seen under load: a SIGTERM answered by death, not a stop).
  */
 import type { Logger } from '@peregrine/core';
 
@@ -9,6 +13,7 @@ export interface RunOptions {
   readonly logger: Logger;
   readonly stop: () => Promise<void>;
   readonly onReload?: (() => Promise<void>) | undefined;
+  readonly onReady?: (() => void) | undefined;
 }
 
 /** Resolves with the exit code once the components are stopped. */
@@ -47,5 +52,6 @@ export function runUntilSignal(options: RunOptions): Promise<number> {
     process.on('SIGTERM', onStop);
     process.on('SIGINT', onStop);
     process.on('SIGHUP', onHup);
+    options.onReady?.();
   });
 }

@@ -65,6 +65,6 @@ test('peregrine run: SIGHUP re-reads the token files; a rotation in two steps; a
   assert.equal(await status(OLD), 403);
 
   assert.match(run.stderr(), /rules reloaded/, 'SIGHUP still reloads the rules');
-  assert.equal(await run.stop(), 0);
+  assert.equal(await run.stop(), 0, `stops cleanly; stderr:\n${run.stderr().slice(-3000)}`);
   assert.ok(!run.stderr().includes(OLD) && !run.stderr().includes(NEW), 'tokens are never logged');
 });

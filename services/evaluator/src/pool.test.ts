@@ -53,3 +53,22 @@ test('close() while tasks are queued finishes them before ending the threads', a
   await pool.close();
   assert.deepEqual(await Promise.all(runs), Array.from({ length: 6 }, () => 'ok'));
 });
+
+test('a pool closed while its threads are still loading ends cleanly (SIGTERM right after a rules reload)', async () => {
+  // Each close lands at a different point of the workers' start: loading the worker's modules, compiling the rules.
+  // Loading the worker file as an ES module through require() could abort the whole process here (worker-entry.cts).
+  for (const ms of [0, 1, 2, 5, 10, 20, 40, 80, 160]) {
+    const pool = new RulePool({ ...data, decoder: 'json' }, 2);
+    await new Promise((r) => setTimeout(r, ms));
+    await pool.close();
+  }
+  const pool = new RulePool(data, 1);
+  assert.equal(await outcome(pool.run(batch(3))), 'ok', 'and a pool still evaluates');
+  await pool.close();
+});
+
+test('a worker whose rules fail to load fails its task; nothing hangs', async () => {
+  const pool = new RulePool({ ...data, rules: [{ path: 'broken.yaml', text: '- rule: r\n  condition: ((\n' }] }, 1);
+  assert.match(await outcome(pool.run(batch(1))), /^failed: .*rules failed to load in a worker/s);
+  await pool.close();
+});

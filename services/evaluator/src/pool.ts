@@ -16,7 +16,8 @@ import { Piscina } from 'piscina';
 import type { EvaluateResult, EvaluateTask } from './batch.js';
 import type { WorkerData } from './worker.js';
 
-const WORKER_FILE = new URL('./worker.js', import.meta.url);
+// worker-entry.cjs loads worker.js: see there why piscina is not given the ES module itself.
+const WORKER_FILE = new URL('./worker-entry.cjs', import.meta.url);
 
 export class RulePool {
   #pool: Piscina;

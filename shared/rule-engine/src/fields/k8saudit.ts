@@ -329,9 +329,11 @@ function hostPorts(list: ContainerList) {
 function containerListFields(list: ContainerList): KaSpec[] {
   const prefix = `ka.req.pod.${list.key}.`;
   const of = `the pod's ${list.noun}s`;
-  // Every field of the family reads the list; the effective ids also read the pod's own securityContext.
-  const reads: Paths = [[...REQUEST_SPEC, list.key], [...REQUEST_SPEC, 'securityContext']];
-  const indexed = (name: string, desc: string, read: (index: number | undefined) => Reader) => indexedSpec(name, desc, reads, read);
+  // What each field reads: one member of every container (the list's length and its elements' kinds come with it,
+  // as the plan keeps arrays whole and prunes their elements); the effective ids also read the pod's own value.
+  const each = (...subPath: string[]): Paths => [[...REQUEST_SPEC, list.key, ...subPath]];
+  const ids = (id: string): Paths => [...each('securityContext', id), [...REQUEST_SPEC, 'securityContext', id]];
+  const indexed = (name: string, desc: string, reads: Paths, read: (index: number | undefined) => Reader) => indexedSpec(name, desc, reads, read);
   const securityContext = (suffix: string, subPath: readonly string[], what: string): KaSpec =>
     indexedPath(
       prefix + suffix,
@@ -340,22 +342,23 @@ function containerListFields(list: ContainerList): KaSpec[] {
     );
   const every = (key: string, index: number | undefined, json: AuditJson) => allTexts(inContainers(list, [key], json, index));
   const fields: KaSpec[] = [
-    indexed(`${prefix}name`, `Names of ${of}.`, (index) => (json) => nonEmpty(every('name', index, json))),
-    indexed(`${prefix}image`, `Images of ${of}.`, (index) => (json) => nonEmpty(every('image', index, json))),
+    indexed(`${prefix}name`, `Names of ${of}.`, each('name'), (index) => (json) => nonEmpty(every('name', index, json))),
+    indexed(`${prefix}image`, `Images of ${of}.`, each('image'), (index) => (json) => nonEmpty(every('image', index, json))),
     indexed(
       `${prefix}image.repository`,
       `Image repositories of ${of}: each image cut at its first ':', then at its first '@'.`,
+      each('image'),
       (index) => (json) => nonEmpty(every('image', index, json)?.map(imageRepository)),
     ),
-    indexed(`${prefix}command`, `Commands of ${of}, words joined by spaces, one entry per ${list.noun} that sets one.`, joinedWords(list, 'command')),
-    indexed(`${prefix}args`, `Arguments of ${of}, joined by spaces, one entry per ${list.noun} that sets them.`, joinedWords(list, 'args')),
+    indexed(`${prefix}command`, `Commands of ${of}, words joined by spaces, one entry per ${list.noun} that sets one.`, each('command'), joinedWords(list, 'command')),
+    indexed(`${prefix}args`, `Arguments of ${of}, joined by spaces, one entry per ${list.noun} that sets them.`, each('args'), joinedWords(list, 'args')),
     securityContext('privileged', ['privileged'], 'Privileged flags'),
     securityContext('allow_privilege_escalation', ['allowPrivilegeEscalation'], 'Privilege escalation flags'),
     securityContext('read_only_fs', ['readOnlyRootFilesystem'], 'Read-only root filesystem flags'),
     securityContext('run_as_user', ['runAsUser'], 'User ids'),
-    indexed(`${prefix}eff_run_as_user`, `Effective user ids of ${of}: each one's securityContext.runAsUser, else the pod's, else 0.`, effectiveIds(list, 'runAsUser')),
+    indexed(`${prefix}eff_run_as_user`, `Effective user ids of ${of}: each one's securityContext.runAsUser, else the pod's, else 0.`, ids('runAsUser'), effectiveIds(list, 'runAsUser')),
     securityContext('run_as_group', ['runAsGroup'], 'Group ids'),
-    indexed(`${prefix}eff_run_as_group`, `Effective group ids of ${of}: each one's securityContext.runAsGroup, else the pod's, else 0.`, effectiveIds(list, 'runAsGroup')),
+    indexed(`${prefix}eff_run_as_group`, `Effective group ids of ${of}: each one's securityContext.runAsGroup, else the pod's, else 0.`, ids('runAsGroup'), effectiveIds(list, 'runAsGroup')),
     securityContext('proc_mount', ['procMount'], 'Proc mount types'),
     // Not flattened: each container's `add` array is one entry, as compact JSON (`["NET_ADMIN","SYS_TIME"]`).
     indexedPath(
@@ -365,7 +368,7 @@ function containerListFields(list: ContainerList): KaSpec[] {
     ),
   ];
   if (list.hasPorts) {
-    fields.push(indexed(`${prefix}host_port`, `Host ports of ${of}: each declared port's hostPort, else its containerPort.`, hostPorts(list)));
+    fields.push(indexed(`${prefix}host_port`, `Host ports of ${of}: each declared port's hostPort, else its containerPort.`, each('ports'), hostPorts(list)));
   }
   return fields;
 }
@@ -433,7 +436,7 @@ const SPECS: readonly KaSpec[] = [
     desc: 'The image of the pod\'s first container.',
     isList: false,
     arg: 'none',
-    reads: [[...REQUEST_SPEC, 'containers']],
+    reads: [[...REQUEST_SPEC, 'containers', 'image']],
     read: firstImage,
   },
   {
@@ -441,7 +444,7 @@ const SPECS: readonly KaSpec[] = [
     desc: 'The image repository of the pod\'s first container.',
     isList: false,
     arg: 'none',
-    reads: [[...REQUEST_SPEC, 'containers']],
+    reads: [[...REQUEST_SPEC, 'containers', 'image']],
     read: (json) => {
       const image = firstImage(json);
       return image === undefined ? undefined : imageRepository(image);
@@ -456,7 +459,7 @@ const SPECS: readonly KaSpec[] = [
     desc: '"true" when any of the pod\'s containers is privileged, else "false".',
     isList: false,
     arg: 'none',
-    reads: [[...REQUEST_SPEC, 'containers']],
+    reads: [[...REQUEST_SPEC, 'containers', 'securityContext', 'privileged']],
     read: (json) => {
       const found = inContainers(CONTAINERS, ['securityContext', 'privileged'], json, undefined);
       if (found === undefined) return undefined;

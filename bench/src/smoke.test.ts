@@ -79,12 +79,13 @@ test('evaluator-core: runs with a tiny budget and returns rows and the three rat
   const result = await evaluatorCore({ seconds: 0.2, quick: true });
   assert.equal(result.bench, 'evaluator-core');
   // JSON.parse, decode only, then per ruleset: (decode+evaluate, evaluate only) x partitioned/unpartitioned x
-  // first/all, and the four batch rows (decode, decode + evaluate) x (json, native).
+  // first/all, and the batch rows: (decode, decode + evaluate) x (json, native), and the native extraction alone.
   const native = loadNativeDecoder().available;
-  assert.equal(result.rows.length, 2 + (8 + (native ? 4 : 2)) * (falcoRulesPaths() ? 2 : 1));
+  assert.equal(result.rows.length, 2 + (8 + (native ? 5 : 2)) * (falcoRulesPaths() ? 2 : 1));
   for (const row of result.rows) assert.ok(Number(row['events/s']) > 0, JSON.stringify(row));
   for (const name of ['decodeEvaluateVsJsonParse', 'partitionedVsUnpartitionedEvalOnly', ...(native ? ['nativeVsJsonDecodeEvaluate'] : [])]) {
     assert.ok(Number.isFinite(result.ratios?.[name]) && result.ratios![name]! > 0, name);
   }
   assert.ok(result.notes?.some((n) => n.includes('decodeEvaluateVsJsonParse')), 'says whether each target is met');
+  if (native) assert.ok(result.notes?.some((n) => /^native path, per event: simdjson \d/.test(n)), 'splits the native path\'s time');
 });

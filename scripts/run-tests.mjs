@@ -5,6 +5,8 @@
 // are installed by .ci/run).
 //
 // Usage: node scripts/run-tests.mjs [--suite faults] [FILTER...]  (FILTER: substrings of file paths)
+// Environment: TESTS_PARALLEL (files at once, default one per core), TESTS_FILE_TIMEOUT_S. Not PEREGRINE_*: the
+// tests' own processes read every PEREGRINE_ variable as configuration.
 // The default suite is every `*.test.js`. `--suite faults` runs the fault, overload and bad-input suites instead
 // (`faults/dist/**/*.fault.js`, `npm run test:faults`): one file at a time, because each starts a broker and several
 // services and injects timed faults, and it prints every `fault-report:` line the cases write (expected, delivered,
@@ -52,8 +54,8 @@ if (files.length === 0) {
 }
 
 // A file that has not finished after this long is killed and reported, so that one hung test (a browser or a server
-// left running keeps its process alive) cannot hold up the whole run. PEREGRINE_TEST_FILE_TIMEOUT_S overrides it.
-const FILE_TIMEOUT_MS = 1000 * Number(process.env.PEREGRINE_TEST_FILE_TIMEOUT_S ?? (suite === 'faults' ? 900 : 600));
+// left running keeps its process alive) cannot hold up the whole run. TESTS_FILE_TIMEOUT_S overrides it.
+const FILE_TIMEOUT_MS = 1000 * Number(process.env.TESTS_FILE_TIMEOUT_S ?? (suite === 'faults' ? 900 : 600));
 
 function runFile(file) {
   return new Promise((resolve) => {
@@ -107,7 +109,10 @@ async function worker() {
     }
   }
 }
-const parallel = suite === 'faults' ? 1 : Math.min(availableParallelism(), files.length);
+// One file per core by default. TESTS_PARALLEL raises it, to shake out tests that only pass on an idle
+// machine (a CI machine with more cores runs more files at once than a laptop).
+const wanted = Number(process.env.TESTS_PARALLEL ?? availableParallelism());
+const parallel = suite === 'faults' ? 1 : Math.max(1, Math.min(Number.isInteger(wanted) ? wanted : 1, files.length));
 await Promise.all(Array.from({ length: parallel }, worker));
 
 const sum = (k) => results.reduce((a, r) => a + r[k], 0);

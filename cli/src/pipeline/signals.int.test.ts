@@ -30,10 +30,10 @@ const event = (id: string) => JSON.stringify({
   requestReceivedTimestamp: '2026-01-01T00:00:00.000000Z', stageTimestamp: '2026-01-01T00:00:00.100000Z',
 });
 
-async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+async function until(check: () => boolean, what: string, stderr: () => string, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; stderr:\n${stderr().slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -52,7 +52,7 @@ test('peregrine run: SIGHUP and file changes reload the rules, /metrics covers a
   t.after(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
-  await until(() => /webhook at (\S+)/.test(stderr), 'the webhook');
+  await until(() => /webhook at (\S+)/.test(stderr), 'the webhook', () => stderr);
   const url = /webhook at (\S+)/.exec(stderr)![1]!;
   const rulesSeen = () => {
     try {
@@ -67,20 +67,20 @@ test('peregrine run: SIGHUP and file changes reload the rules, /metrics covers a
   };
 
   await post('a');
-  await until(() => rulesSeen().length === 1, 'the first alert');
+  await until(() => rulesSeen().length === 1, 'the first alert', () => stderr);
 
   writeFileSync(rulesFile, rule('Second'));
   child.kill('SIGHUP');
-  await until(() => (stderr.match(/rules reloaded/g) ?? []).length >= 1, 'the reload after SIGHUP');
+  await until(() => (stderr.match(/rules reloaded/g) ?? []).length >= 1, 'the reload after SIGHUP', () => stderr);
   await post('b');
-  await until(() => rulesSeen().length === 2, 'the second alert');
+  await until(() => rulesSeen().length === 2, 'the second alert', () => stderr);
 
   // The file watcher reloads without a signal.
   const reloadsBefore = (stderr.match(/rules reloaded/g) ?? []).length;
   writeFileSync(rulesFile, rule('Third'));
-  await until(() => (stderr.match(/rules reloaded/g) ?? []).length > reloadsBefore, 'the reload after the file changed');
+  await until(() => (stderr.match(/rules reloaded/g) ?? []).length > reloadsBefore, 'the reload after the file changed', () => stderr);
   await post('c');
-  await until(() => rulesSeen().length === 3, 'the third alert');
+  await until(() => rulesSeen().length === 3, 'the third alert', () => stderr);
   assert.deepEqual(rulesSeen(), ['First', 'Second', 'Third']);
 
   const metrics = await (await fetch(url.replace('/k8s-audit', '/metrics'))).text();

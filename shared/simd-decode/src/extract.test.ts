@@ -67,6 +67,25 @@ test('EventList items, arrays of payloads and items that are not objects keep th
   assert.deepEqual([...batch.counts], [3, 4]);
 });
 
+test('ranges are exact whatever the whitespace: the pruning walk finds the same ones as a plan that copies events whole', (t) => {
+  const decoder = requireNativeDecoder(t);
+  if (!decoder) return;
+  const second = { ...EVENT, auditID: 'a2', nested: [{ a: { b: [] } }, {}] };
+  const messages: string[] = [];
+  for (const indent of [undefined, 1, '\t', ' \r\n ']) {
+    const event = JSON.stringify(EVENT, null, indent);
+    const list = JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [EVENT, second] }, null, indent);
+    messages.push(event, ` \n${event}\t\r\n `, list, `\n${list}\n`, `[ ${list} ,\n[ ${event} ] ]`, `[${event},${list}]  `);
+  }
+  const pruned = run(decoder, PLAN, messages);
+  const whole = run(decoder, 'event', messages);
+  assert.deepEqual([...pruned.batch.counts], [...whole.batch.counts]);
+  assert.deepEqual(pruned.events, whole.events);
+  // And each range is one event, as JSON.parse reads it.
+  for (const texts of pruned.events) for (const text of texts) assert.equal((JSON.parse(text) as { kind: string }).kind, 'Event');
+  assert.ok(pruned.events.flat().length >= 40);
+});
+
 test('arrays met inside the plan are pruned element by element; whole members are copied byte for byte', (t) => {
   const decoder = requireNativeDecoder(t);
   if (!decoder) return;

@@ -87,11 +87,16 @@ error_code Extractor::extract(const uint8_t* data, size_t length, size_t readabl
   const char* text = paddedText(data, length, readable, scratch_);
   // Strict validation first: On-Demand checks only what it visits, and a message must be refused exactly when
   // JSON.parse refuses it, whichever decoder runs.
-  simdjson::dom::element ignored;
-  SIMDJSON_TRY(validator_.parse(text, length, false).get(ignored));
+  simdjson::dom::element parsed;
+  SIMDJSON_TRY(validator_.parse(text, length, false).get(parsed));
+  ListShape rootShape;
+  simdjson::dom::object rootObject;
+  const bool rootIsObject = !parsed.get_object().get(rootObject);
+  if (rootIsObject) readShape(rootObject, rootShape);
 
   const size_t outSize = out.size(), eventsSize = events.size(), rangesSize = ranges.size();
   base_ = text;
+  end_ = text + length;
   out_ = &out;
   events_ = &events;
   ranges_ = &ranges;
@@ -102,7 +107,7 @@ error_code Extractor::extract(const uint8_t* data, size_t length, size_t readabl
   if (!code && scalar) code = NOT_AN_AUDIT_LIST;
   od::value root;
   if (!code) code = doc.get_value().get(root);
-  if (!code) code = payload(root);
+  if (!code) code = payload(root, rootIsObject ? &rootShape : nullptr);
   if (code) {
     out.resize(outSize);
     events.resize(eventsSize);
@@ -113,7 +118,7 @@ error_code Extractor::extract(const uint8_t* data, size_t length, size_t readabl
 
 // A payload as decodeAuditPayload walks it: an array of payloads, an Event, or an EventList's items; each event goes
 // to event(). Anything else is NOT_AN_AUDIT_LIST, and JSON.parse-based decoding words the verdict.
-error_code Extractor::payload(od::value value) {
+error_code Extractor::payload(od::value value, const ListShape* known) {
   od::json_type type;
   SIMDJSON_TRY(value.type().get(type));
   if (type == od::json_type::array) {
@@ -130,8 +135,9 @@ error_code Extractor::payload(od::value value) {
   od::object object;
   SIMDJSON_TRY(value.get_object().get(object));
   ListShape shape;
-  SIMDJSON_TRY(readShape(object, shape));
-  if (shape.isEvent()) return eventObject(object);
+  if (known != nullptr) shape = *known;
+  else SIMDJSON_TRY(readShape(object, shape));
+  if (shape.isEvent()) return eventObject(value, object);
   if (!shape.isEventList()) return NOT_AN_AUDIT_LIST;
   int seen = 0;
   for (auto field : object) {
@@ -159,7 +165,7 @@ error_code Extractor::event(od::value value) {
   if (type == od::json_type::object) {
     od::object object;
     SIMDJSON_TRY(value.get_object().get(object));
-    return eventObject(object);
+    return eventObject(value, object);
   }
   std::string_view text;
   SIMDJSON_TRY(rawText(value, text));
@@ -170,18 +176,25 @@ error_code Extractor::event(od::value value) {
   return SUCCESS;
 }
 
-error_code Extractor::eventObject(od::object& object) {
-  std::string_view text;
-  SIMDJSON_TRY(object.raw_json().get(text));
-  text = trimRight(text);
-  addRange(text);
+error_code Extractor::eventObject(od::value& value, od::object& object) {
   const size_t start = out_->size();
   if (plan_->whole) {
+    std::string_view text;
+    SIMDJSON_TRY(object.raw_json().get(text));
+    text = trimRight(text);
+    addRange(text);
     out_->append(text);
-  } else {
-    SIMDJSON_TRY(object.reset().error());
-    SIMDJSON_TRY(prunedObject(object, *plan_, *out_));
+    addEvent(start);
+    return SUCCESS;
   }
+  // The event's range without a pass of its own (raw_json() would skip through the event once more before the walk):
+  // it starts at its '{' and ends where the walk leaves off, the next token after its '}' (the message's end for a
+  // message that is one Event), whitespace trimmed.
+  const char* first = value.raw_json_token().data();
+  SIMDJSON_TRY(prunedObject(object, *plan_, *out_));
+  const char* next = nullptr;
+  if (value.current_location().get(next)) next = end_;
+  addRange(trimRight(std::string_view(first, static_cast<size_t>(next - first))));
   addEvent(start);
   return SUCCESS;
 }

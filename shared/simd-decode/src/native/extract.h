@@ -11,6 +11,7 @@
 #include <simdjson.h>
 
 #include "plan.h"
+#include "walk.h"
 
 namespace peregrine {
 
@@ -30,9 +31,10 @@ class Extractor {
                                std::vector<uint32_t>& events, std::vector<uint32_t>& ranges);
 
  private:
-  simdjson::error_code payload(simdjson::ondemand::value value);
+  // `known`: the value's shape when it is an object whose shape was read already (the root, from the DOM).
+  simdjson::error_code payload(simdjson::ondemand::value value, const ListShape* known = nullptr);
   simdjson::error_code event(simdjson::ondemand::value value);
-  simdjson::error_code eventObject(simdjson::ondemand::object& object);
+  simdjson::error_code eventObject(simdjson::ondemand::value& value, simdjson::ondemand::object& object);
   simdjson::error_code pruned(simdjson::ondemand::value value, const PlanNode& node, std::string& out);
   simdjson::error_code prunedObject(simdjson::ondemand::object& object, const PlanNode& node, std::string& out);
   void addRange(std::string_view text);
@@ -42,8 +44,9 @@ class Extractor {
   simdjson::dom::parser validator_;
   simdjson::ondemand::parser parser_;
   simdjson::padded_string scratch_;
-  // Of the message being extracted: where it starts, and the event ranges found so far.
+  // Of the message being extracted: where it starts and ends, and the event ranges found so far.
   const char* base_ = nullptr;
+  const char* end_ = nullptr;
   std::string* out_ = nullptr;
   std::vector<uint32_t>* events_ = nullptr;
   std::vector<uint32_t>* ranges_ = nullptr;

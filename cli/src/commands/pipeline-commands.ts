@@ -25,13 +25,19 @@ ${PIPELINE_FLAGS_HELP}
   -h, --help             show this help
 
 Signals: SIGTERM/SIGINT stop gracefully (stop accepting, drain, flush,
-commit); SIGHUP reloads the rules and the webhook's token files.`,
+commit); SIGHUP reloads the rules and the webhook's token files (while
+starting, it is ignored: they are being read).`,
     async run(args, io: CommandIo) {
       const config = configFromArgs(args, process.env, localDefaults);
       let running: RunningPipeline;
+      // A SIGHUP while starting (a config tool, log rotation) would end the process by default: the rules and token
+      // files are being read right now, so there is nothing to reload yet.
+      const ignoreHup = () => io.stderr.write(`peregrine ${name}: SIGHUP while starting: ignored (the rules and tokens are being read now)\n`);
+      process.on('SIGHUP', ignoreHup);
       try {
         running = await start(config, { stdout: io.stdout });
       } catch (err) {
+        process.off('SIGHUP', ignoreHup);
         io.stderr.write(`peregrine ${name}: cannot start: ${(err as Error).message}\n`);
         return EXIT_FAILURE;
       }
@@ -39,6 +45,8 @@ commit); SIGHUP reloads the rules and the webhook's token files.`,
       // Straight to stderr, not only to the log: a log level above warn must not hide it. Written once the signal
       // handlers are in place (onReady), so that whoever reads these lines may signal at once.
       const announce = () => {
+        // Only now: with no SIGHUP listener left for a moment, node would restore the signal's default (exit).
+        process.off('SIGHUP', ignoreHup);
         if (running.exposureWarning) io.stderr.write(`peregrine ${name}: WARNING: ${running.exposureWarning}\n`);
         if (running.uiWarning) io.stderr.write(`peregrine ${name}: WARNING: ${running.uiWarning}\n`);
         if (running.webhookUrl) io.stderr.write(`peregrine ${name}: webhook at ${running.webhookUrl} (${bus})\n`);

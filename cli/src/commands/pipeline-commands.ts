@@ -7,7 +7,7 @@ import {
   type PipelineIo, type RunningPipeline, startEvaluator, startIngest, startOutputs, startPipeline,
 } from '../pipeline/pipeline.js';
 import type { PeregrineConfig } from '../pipeline/config.js';
-import { runUntilSignal } from '../pipeline/run-until-signal.js';
+import { ignoreHupWhileStarting, runUntilSignal } from '../pipeline/run-until-signal.js';
 import { type Command, type CommandIo, EXIT_FAILURE } from '../usage.js';
 
 type Starter = (config: PeregrineConfig, io: PipelineIo) => Promise<RunningPipeline>;
@@ -30,14 +30,12 @@ starting, it is ignored: they are being read).`,
     async run(args, io: CommandIo) {
       const config = configFromArgs(args, process.env, localDefaults);
       let running: RunningPipeline;
-      // A SIGHUP while starting (a config tool, log rotation) would end the process by default: the rules and token
-      // files are being read right now, so there is nothing to reload yet.
-      const ignoreHup = () => io.stderr.write(`peregrine ${name}: SIGHUP while starting: ignored (the rules and tokens are being read now)\n`);
-      process.on('SIGHUP', ignoreHup);
+      const releaseHup = ignoreHupWhileStarting(() =>
+        io.stderr.write(`peregrine ${name}: SIGHUP while starting: ignored (the rules and tokens are being read now)\n`));
       try {
         running = await start(config, { stdout: io.stdout });
       } catch (err) {
-        process.off('SIGHUP', ignoreHup);
+        releaseHup();
         io.stderr.write(`peregrine ${name}: cannot start: ${(err as Error).message}\n`);
         return EXIT_FAILURE;
       }
@@ -45,8 +43,7 @@ starting, it is ignored: they are being read).`,
       // Straight to stderr, not only to the log: a log level above warn must not hide it. Written once the signal
       // handlers are in place (onReady), so that whoever reads these lines may signal at once.
       const announce = () => {
-        // Only now: with no SIGHUP listener left for a moment, node would restore the signal's default (exit).
-        process.off('SIGHUP', ignoreHup);
+        releaseHup();
         if (running.exposureWarning) io.stderr.write(`peregrine ${name}: WARNING: ${running.exposureWarning}\n`);
         if (running.uiWarning) io.stderr.write(`peregrine ${name}: WARNING: ${running.uiWarning}\n`);
         if (running.webhookUrl) io.stderr.write(`peregrine ${name}: webhook at ${running.webhookUrl} (${bus})\n`);

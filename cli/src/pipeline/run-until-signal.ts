@@ -55,3 +55,14 @@ export function runUntilSignal(options: RunOptions): Promise<number> {
     options.onReady?.();
   });
 }
+
+/**
+ * Until the returned release is called, a SIGHUP is reported through `say` and otherwise ignored: by default it would
+ * end a process that is still starting (a config tool or log rotation may send one at any time), and the rules and
+ * token files are being read then anyway. Release it only once runUntilSignal's handlers are in place (its onReady):
+ * with no SIGHUP listener left for a moment, node restores the signal's default.
+ */
+export function ignoreHupWhileStarting(say: () => void): () => void {
+  process.on('SIGHUP', say);
+  return () => process.off('SIGHUP', say);
+}

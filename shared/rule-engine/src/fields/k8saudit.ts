@@ -333,7 +333,6 @@ function containerListFields(list: ContainerList): KaSpec[] {
   // as the plan keeps arrays whole and prunes their elements); the effective ids also read the pod's own value.
   const each = (...subPath: string[]): Paths => [[...REQUEST_SPEC, list.key, ...subPath]];
   const ids = (id: string): Paths => [...each('securityContext', id), [...REQUEST_SPEC, 'securityContext', id]];
-  const indexed = (name: string, desc: string, reads: Paths, read: (index: number | undefined) => Reader) => indexedSpec(name, desc, reads, read);
   const securityContext = (suffix: string, subPath: readonly string[], what: string): KaSpec =>
     indexedPath(
       prefix + suffix,
@@ -342,23 +341,23 @@ function containerListFields(list: ContainerList): KaSpec[] {
     );
   const every = (key: string, index: number | undefined, json: AuditJson) => allTexts(inContainers(list, [key], json, index));
   const fields: KaSpec[] = [
-    indexed(`${prefix}name`, `Names of ${of}.`, each('name'), (index) => (json) => nonEmpty(every('name', index, json))),
-    indexed(`${prefix}image`, `Images of ${of}.`, each('image'), (index) => (json) => nonEmpty(every('image', index, json))),
-    indexed(
+    indexedSpec(`${prefix}name`, `Names of ${of}.`, each('name'), (index) => (json) => nonEmpty(every('name', index, json))),
+    indexedSpec(`${prefix}image`, `Images of ${of}.`, each('image'), (index) => (json) => nonEmpty(every('image', index, json))),
+    indexedSpec(
       `${prefix}image.repository`,
       `Image repositories of ${of}: each image cut at its first ':', then at its first '@'.`,
       each('image'),
       (index) => (json) => nonEmpty(every('image', index, json)?.map(imageRepository)),
     ),
-    indexed(`${prefix}command`, `Commands of ${of}, words joined by spaces, one entry per ${list.noun} that sets one.`, each('command'), joinedWords(list, 'command')),
-    indexed(`${prefix}args`, `Arguments of ${of}, joined by spaces, one entry per ${list.noun} that sets them.`, each('args'), joinedWords(list, 'args')),
+    indexedSpec(`${prefix}command`, `Commands of ${of}, words joined by spaces, one entry per ${list.noun} that sets one.`, each('command'), joinedWords(list, 'command')),
+    indexedSpec(`${prefix}args`, `Arguments of ${of}, joined by spaces, one entry per ${list.noun} that sets them.`, each('args'), joinedWords(list, 'args')),
     securityContext('privileged', ['privileged'], 'Privileged flags'),
     securityContext('allow_privilege_escalation', ['allowPrivilegeEscalation'], 'Privilege escalation flags'),
     securityContext('read_only_fs', ['readOnlyRootFilesystem'], 'Read-only root filesystem flags'),
     securityContext('run_as_user', ['runAsUser'], 'User ids'),
-    indexed(`${prefix}eff_run_as_user`, `Effective user ids of ${of}: each one's securityContext.runAsUser, else the pod's, else 0.`, ids('runAsUser'), effectiveIds(list, 'runAsUser')),
+    indexedSpec(`${prefix}eff_run_as_user`, `Effective user ids of ${of}: each one's securityContext.runAsUser, else the pod's, else 0.`, ids('runAsUser'), effectiveIds(list, 'runAsUser')),
     securityContext('run_as_group', ['runAsGroup'], 'Group ids'),
-    indexed(`${prefix}eff_run_as_group`, `Effective group ids of ${of}: each one's securityContext.runAsGroup, else the pod's, else 0.`, ids('runAsGroup'), effectiveIds(list, 'runAsGroup')),
+    indexedSpec(`${prefix}eff_run_as_group`, `Effective group ids of ${of}: each one's securityContext.runAsGroup, else the pod's, else 0.`, ids('runAsGroup'), effectiveIds(list, 'runAsGroup')),
     securityContext('proc_mount', ['procMount'], 'Proc mount types'),
     // Not flattened: each container's `add` array is one entry, as compact JSON (`["NET_ADMIN","SYS_TIME"]`).
     indexedPath(
@@ -368,7 +367,7 @@ function containerListFields(list: ContainerList): KaSpec[] {
     ),
   ];
   if (list.hasPorts) {
-    fields.push(indexed(`${prefix}host_port`, `Host ports of ${of}: each declared port's hostPort, else its containerPort.`, each('ports'), hostPorts(list)));
+    fields.push(indexedSpec(`${prefix}host_port`, `Host ports of ${of}: each declared port's hostPort, else its containerPort.`, each('ports'), hostPorts(list)));
   }
   return fields;
 }

@@ -51,6 +51,14 @@ void appendKey(std::string& out, std::string_view key) {
   out.push_back('"');
 }
 
+// The raw text of an object or array (consumes it), without the whitespace simdjson leaves after it.
+template <typename Container>
+error_code rawJson(Container& container, std::string_view& text) {
+  SIMDJSON_TRY(container.raw_json().get(text));
+  text = trimRight(text);
+  return SUCCESS;
+}
+
 // The raw text of a value, whatever its type (consumes it).
 error_code rawText(od::value value, std::string_view& text) {
   od::json_type type;
@@ -58,16 +66,12 @@ error_code rawText(od::value value, std::string_view& text) {
   if (type == od::json_type::object) {
     od::object object;
     SIMDJSON_TRY(value.get_object().get(object));
-    SIMDJSON_TRY(object.raw_json().get(text));
-    text = trimRight(text);
-    return SUCCESS;
+    return rawJson(object, text);
   }
   if (type == od::json_type::array) {
     od::array array;
     SIMDJSON_TRY(value.get_array().get(array));
-    SIMDJSON_TRY(array.raw_json().get(text));
-    text = trimRight(text);
-    return SUCCESS;
+    return rawJson(array, text);
   }
   text = trimRight(value.raw_json_token());
   return SUCCESS;
@@ -180,8 +184,7 @@ error_code Extractor::eventObject(od::value& value, od::object& object) {
   const size_t start = out_->size();
   if (plan_->whole) {
     std::string_view text;
-    SIMDJSON_TRY(object.raw_json().get(text));
-    text = trimRight(text);
+    SIMDJSON_TRY(rawJson(object, text));
     addRange(text);
     out_->append(text);
     addEvent(start);

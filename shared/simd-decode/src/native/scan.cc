@@ -56,27 +56,21 @@ bool rangeOf(od::object& object, const char* base, std::vector<uint32_t>& ranges
 AuditScanner::AuditScanner() : validator_(depthLimitedParser()) {}
 
 // The events of an audit object, from the DOM tape (no second pass over the text): 1 for an Event, the items of an
-// EventList (objects, or null); false for anything else. The last "kind" and "items" count, as with JSON.parse.
+// EventList (objects, or null); false for anything else. The last "kind" and "items" count, as JSON.parse keeps them.
 bool countAuditObject(simdjson::dom::object object, uint32_t& count, AuditShape& kind) {
-  std::string_view lastKind;
-  bool kindIsString = false;
-  simdjson::dom::element items;
-  bool hasItems = false;
-  for (auto field : object) {
-    if (field.key == "kind") {
-      kindIsString = !field.value.get_string().get(lastKind);
-    } else if (field.key == "items") {
-      items = field.value;
-      hasItems = true;
-    }
-  }
-  if (kindIsString && lastKind == "Event") {
+  ListShape shape;
+  readShape(object, shape);
+  if (shape.isEvent()) {
     kind = AuditShape::Event;
     count += 1;
     return true;
   }
-  if (!kindIsString || lastKind != "EventList" || !hasItems) return false;
+  if (!shape.isEventList()) return false;
   kind = AuditShape::EventList;
+  simdjson::dom::element items;
+  for (auto field : object) {
+    if (field.key == "items") items = field.value;  // the last one, as JSON.parse keeps
+  }
   if (items.is_null()) return true;
   simdjson::dom::array array;
   if (items.get_array().get(array)) return false;

@@ -53,7 +53,10 @@ export function report(t: TestContext, name: string, a: Accounting, context = ''
   assert.equal(a.unexpected, 0, `${name}: ${a.unexpected} alert(s) nobody expected${context ? `\n${context}` : ''}`);
 }
 
-/** Alert ids in a JSON-lines file sink (empty when the file does not exist yet). */
+/**
+ * Alert ids in a JSON-lines file sink (empty when the file does not exist yet). Only complete lines count: the text
+ * after the last newline is a line the sink is still writing (read while it polls), not yet a delivered alert.
+ */
 export function fileSinkIds(path: string): string[] {
   let text: string;
   try {
@@ -61,7 +64,8 @@ export function fileSinkIds(path: string): string[] {
   } catch {
     return [];
   }
-  return text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id);
+  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+  return complete.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id);
 }
 
 function countBy(ids: readonly string[]): Map<string, number> {

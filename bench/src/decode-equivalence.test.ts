@@ -26,7 +26,7 @@ test('the generated mix gives the same alerts on both decoders', async (t) => {
       assert.ok(loaded.ok && loaded.ruleset);
       const options = { hostname: 'equivalence', timingSampleEvery: 1_000_000 };
       const json = new TaskEvaluator(loaded.ruleset, undefined, options).evaluate(packBatch(messages));
-      const extractor = decoder.createExtractor(loaded.ruleset.extractionPlan);
+      const extractor = decoder.createExtractor(loaded.ruleset.slotPlan);
       const native = new TaskEvaluator(loaded.ruleset, extractor, options).evaluate(packBatch(messages));
       assert.equal(native.events, 12_000);
       assert.equal(json.events, 12_000);

@@ -32,7 +32,7 @@
 import { loadavg } from 'node:os';
 import { forEachMessage } from '@peregrine/evaluator/internals';
 import { decodeAuditPayload, loadRuleFiles, type RuleMatching, type Ruleset } from '@peregrine/rule-engine';
-import { type BatchExtractor, loadNativeDecoder, NATIVE_PADDING } from '@peregrine/simd-decode';
+import { type SlotExtractor, loadNativeDecoder, NATIVE_PADDING } from '@peregrine/simd-decode';
 import { generateEvents } from './gen/audit-events.js';
 import { benchMain, isEntryPoint } from './lib/cli.js';
 import { type BenchOptions, type BenchResult, machine, type Row } from './results.js';
@@ -126,7 +126,7 @@ export async function run(options: EvaluatorCoreOptions = {}): Promise<BenchResu
         });
       }
       if (!partition) continue;
-      const extractor = native.available ? native.decoder.createExtractor(ruleset.extractionPlan) : undefined;
+      const extractor = native.available ? native.decoder.createExtractor(ruleset.slotPlan) : undefined;
       for (const [decoder, ex] of [['json', undefined], ['native', extractor]] as const) {
         if (decoder === 'native' && !ex) continue;
         if (ex) variants.push({ step: 'batch extract only (native)', rules: rs.name, partition, matching: 'first', run: (c) => batchExtract(batches[c]!, ex) });
@@ -212,19 +212,19 @@ function packMessages(eventTexts: readonly string[]): PackedBatch {
   return { bytes, ends, clusters: bodies.map(() => 'bench') };
 }
 
-/** The native side alone: each message through simdjson into its pruned event texts, no JavaScript object built. */
-function batchExtract(batch: PackedBatch, extractor: BatchExtractor): number {
+/** The native side alone: each message through simdjson into its events' typed slots, no JavaScript object built. */
+function batchExtract(batch: PackedBatch, extractor: SlotExtractor): number {
   let n = 0;
   let start = 0;
   for (const end of batch.ends) {
-    const texts = extractor.extract(batch.bytes.subarray(start), Uint32Array.of(end - start)).texts[0];
-    n += typeof texts === 'object' ? texts.length : 0;
+    const extracted = extractor.extract(batch.bytes.subarray(start), end - start);
+    n += typeof extracted === 'object' ? extracted.count : 0;
     start = end;
   }
   return n;
 }
 
-function batchDecode(batch: PackedBatch, extractor: BatchExtractor | undefined): number {
+function batchDecode(batch: PackedBatch, extractor: SlotExtractor | undefined): number {
   let n = 0;
   forEachMessage(batch.bytes, batch.ends, batch.clusters, extractor, (_i, payload) => {
     n += payload.events.length;
@@ -232,7 +232,7 @@ function batchDecode(batch: PackedBatch, extractor: BatchExtractor | undefined):
   return n;
 }
 
-function batchDecodeEvaluate(batch: PackedBatch, extractor: BatchExtractor | undefined, ruleset: Ruleset): number {
+function batchDecodeEvaluate(batch: PackedBatch, extractor: SlotExtractor | undefined, ruleset: Ruleset): number {
   let n = 0;
   forEachMessage(batch.bytes, batch.ends, batch.clusters, extractor, (_i, payload) => {
     for (const event of payload.events) n += ruleset.evaluate(event).length;
@@ -287,8 +287,9 @@ function targetNotes(ratios: Readonly<Record<string, number>>, rows: readonly Ro
 }
 
 /**
- * Where the native path's time goes, per event: simdjson (validate, walk, copy the pruned texts out), building the
- * pruned event objects in JavaScript, and the rules; beside what 3x of the JSON path would allow in all.
+ * Where the native path's time goes, per event: simdjson (validate, find the events, fill their slots), building the
+ * events in JavaScript, and the rules (with what they read: slot values, event objects when a field needs one);
+ * beside what 3x of the JSON path would allow in all.
  */
 function nativeBreakdown(batch: (step: BatchStep) => Row | undefined): string {
   const us = (step: BatchStep) => Number(batch(step)?.['us/event']);
@@ -296,7 +297,7 @@ function nativeBreakdown(batch: (step: BatchStep) => Row | undefined): string {
   const decode = us('batch decode (native)');
   const total = us('batch decode + evaluate (native)');
   const budget = us('batch decode + evaluate (json)') / TARGETS.nativeVsJsonDecodeEvaluate;
-  return `native path, per event: simdjson ${extract.toFixed(2)} us, building the pruned events ` +
+  return `native path, per event: simdjson ${extract.toFixed(2)} us, building the events ` +
     `${(decode - extract).toFixed(2)} us, the rules ${(total - decode).toFixed(2)} us; ` +
     `${TARGETS.nativeVsJsonDecodeEvaluate}x the JSON path allows ${budget.toFixed(2)} us in all, and the JavaScript side alone ` +
     `(building + rules) takes ${(total - extract).toFixed(2)} us`;

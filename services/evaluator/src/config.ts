@@ -44,7 +44,8 @@ export const EvaluatorConfig = Type.Object({
   decoder: Type.Union([Type.Literal('auto'), Type.Literal('native'), Type.Literal('json')], {
     default: 'auto',
     description: 'How events are decoded. `native`: simdjson (the @peregrine/simd-decode addon, built at install ' +
-      'where libsimdjson-dev is present) validates each message and hands the rules only the members they read; ' +
+      'where libsimdjson-dev is present) validates each message and hands the rules the values they read, typed, ' +
+      'without building event objects; ' +
       '`json`: JSON.parse; `auto`: native when the addon is built, else json. Both give the same alerts.',
   }),
   timingSampleEvery: Type.Integer({

@@ -8,8 +8,8 @@
  * decoded, so the young generation holds one message's objects, not a whole batch's (decoding every message of a
  * 500-message task first kept ~50,000 events alive through every scavenge, and made decoding up to 2x slower).
  */
-import { type DecodedPayload, decodeAuditEvents, decodeAuditPayload } from '@peregrine/rule-engine';
-import type { BatchExtractor } from '@peregrine/simd-decode';
+import { type DecodedPayload, decodeAuditPayload, decodeSlotMessage, payloadCandidates, type SlotMessage } from '@peregrine/rule-engine';
+import type { ExtractedMessage, SlotExtractor } from '@peregrine/simd-decode';
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
@@ -19,17 +19,13 @@ export function decodeMessage(
   start: number,
   end: number,
   cluster: string,
-  extractor: BatchExtractor | undefined,
+  extractor: SlotExtractor | undefined,
 ): DecodedPayload {
   if (extractor !== undefined) {
     // The view runs to the end of the buffer, so that simdjson can use the bytes after the message as its padding.
     const view = bytes.subarray(start);
-    const batch = extractor.extract(view, Uint32Array.of(end - start));
-    const texts = batch.texts[0];
-    if (typeof texts === 'object') {
-      const complete = (candidate: number) => completeEvent(view, batch.ranges, 2 * candidate);
-      return decodeAuditEvents(texts, cluster, { complete });
-    }
+    const extracted = extractor.extract(view, end - start);
+    if (typeof extracted === 'object') return decodeSlotMessage(slotMessage(extracted, extractor, view.subarray(0, end - start)), cluster);
   }
   return decodeAuditPayload(utf8.decode(bytes.subarray(start, end)), cluster);
 }
@@ -39,7 +35,7 @@ export function forEachMessage(
   bytes: Uint8Array,
   ends: Uint32Array,
   clusters: readonly (string | undefined)[],
-  extractor: BatchExtractor | undefined,
+  extractor: SlotExtractor | undefined,
   each: (index: number, decoded: DecodedPayload) => void,
 ): void {
   let start = 0;
@@ -50,10 +46,28 @@ export function forEachMessage(
   }
 }
 
-/** The complete event at ranges[at], ranges[at + 1], parsed on first use (when a rule matched it) and kept. */
-function completeEvent(bytes: Uint8Array, ranges: Uint32Array, at: number): () => Readonly<Record<string, unknown>> {
-  const start = ranges[at]!;
-  const end = ranges[at + 1]!;
-  let json: Readonly<Record<string, unknown>> | undefined;
-  return () => (json ??= JSON.parse(utf8.decode(bytes.subarray(start, end))) as Readonly<Record<string, unknown>>);
+type EventObject = Readonly<Record<string, unknown>>;
+
+/**
+ * The extracted message as the rule engine reads it. An event object (pruned, or complete for an alert) comes from
+ * the extractor while it still holds this message, which is while its events are evaluated; asked for later, it is
+ * parsed from the message's own bytes (the same value: what JSON.parse of the message gives for that event).
+ */
+function slotMessage(extracted: ExtractedMessage, extractor: SlotExtractor, message: Uint8Array): SlotMessage {
+  const { generation } = extracted;
+  let candidates: unknown[] | undefined;
+  const parsed = (index: number): EventObject =>
+    ((candidates ??= payloadCandidates(utf8.decode(message)) ?? [])[index] ?? {}) as EventObject;
+  const fromText = (text: string | undefined, index: number): EventObject =>
+    text === undefined ? parsed(index) : (JSON.parse(text) as EventObject);
+  return {
+    count: extracted.count,
+    slotCount: extractor.slotCount,
+    text: extracted.text,
+    types: extracted.types,
+    numbers: extracted.numbers,
+    marks: extracted.marks,
+    pruned: (index) => fromText(extractor.prunedEvent(generation, index), index),
+    complete: (index) => fromText(extractor.completeEvent(generation, index), index),
+  };
 }

@@ -38,13 +38,18 @@ async function compare(decoder: NativeDecoder, rules: readonly string[], values:
   const options = { hostname: 'equivalence', timingSampleEvery: 1_000_000 };
   const batch = messages(values);
   const json = new TaskEvaluator(ruleset, undefined, options).evaluate(packBatch(batch));
-  const extractor = decoder.createExtractor(ruleset.extractionPlan);
+  const extractor = decoder.createExtractor(ruleset.slotPlan);
   const task = packBatch(batch);
   const native = new TaskEvaluator(ruleset, extractor, options).evaluate(task);
   assert.equal(native.events, json.events, `${label}: events`);
   assert.deepEqual(native.deadLetters, json.deadLetters, `${label}: dead letters`);
   assert.deepEqual(native.alerts, json.alerts, `${label}: alerts`);
-  const refused = extractor.extract(new Uint8Array(task.buffer), task.ends).texts.filter((x) => typeof x === 'number').length;
+  const bytes = new Uint8Array(task.buffer);
+  let refused = 0;
+  task.ends.forEach((end, i) => {
+    const start = i === 0 ? 0 : task.ends[i - 1]!;
+    if (typeof extractor.extract(bytes.subarray(start), end - start) === 'number') refused++;
+  });
   return { events: json.events, alerts: json.alerts.length, deadLetters: json.deadLetters.length, refused };
 }
 

@@ -3,7 +3,7 @@
  * alerts and the dead letters. A class of its own so that tests can run exactly the worker's code on both decoders.
  */
 import { alertToJson, buildAlert, type Ruleset, type RuleTiming } from '@peregrine/rule-engine';
-import type { BatchExtractor } from '@peregrine/simd-decode';
+import type { SlotExtractor } from '@peregrine/simd-decode';
 import type { EvaluateResult, EvaluateTask } from './batch.js';
 import { deadLetterReason } from './dead-letter-reason.js';
 import { forEachMessage } from './decode-batch.js';
@@ -21,7 +21,7 @@ export class TaskEvaluator {
   /** @param extractor the native decoder's extractor for this ruleset's plan; undefined: JSON.parse. */
   constructor(
     private readonly ruleset: Ruleset,
-    private readonly extractor: BatchExtractor | undefined,
+    private readonly extractor: SlotExtractor | undefined,
     private readonly options: TaskEvaluatorOptions,
   ) {}
 

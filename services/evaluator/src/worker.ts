@@ -35,7 +35,7 @@ const alertOptions = { hostname: data.hostname || machineName() };
 const native = data.decoder === 'native' ? loadNativeDecoder() : undefined;
 // The main thread found the addon; a worker that cannot load it would be a broken install, worth failing loudly.
 if (native && !native.available) throw new Error(`the native decoder does not load in a worker: ${native.reason}`);
-const extractor = native?.available ? native.decoder.createExtractor(ruleset.extractionPlan) : undefined;
+const extractor = native?.available ? native.decoder.createExtractor(ruleset.slotPlan) : undefined;
 const evaluator = new TaskEvaluator(ruleset, extractor, { ...alertOptions, timingSampleEvery: data.timingSampleEvery });
 
 export default function evaluate(task: EvaluateTask): EvaluateResult {

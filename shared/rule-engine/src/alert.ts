@@ -39,8 +39,10 @@ export interface AlertOptions {
 
 export function buildAlert(match: Match, options: AlertOptions): Alert {
   const { rule } = match;
-  // A pruned event holds what the condition read; the alert shows the complete one, as the JSON.parse path does.
-  const event = match.event.complete ? { ...match.event, json: match.event.complete(), complete: undefined } : match.event;
+  // A pruned event holds what the condition read; the alert shows the complete one, as the JSON.parse path does, and
+  // its output fields read that event object, not the slots.
+  const { complete, timeNs, cluster: eventCluster } = match.event;
+  const event: AuditEvent = complete ? { json: complete.call(match.event), timeNs, cluster: eventCluster, complete: undefined, slots: undefined } : match.event;
   const formatted = rule.output(event);
   const cluster = event.cluster ?? options.defaultCluster ?? 'default';
   // Falco's output_fields always hold evt.time as integer nanoseconds, even when the output prints %evt.time as text.

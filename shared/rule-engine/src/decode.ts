@@ -5,18 +5,11 @@
  */
 import type { AuditEvent } from './event.js';
 import { member } from './fields/json.js';
+import { SlotEvent, cellValue, type SlotMessage } from './runtime/slot-event.js';
+import { SLOT_STAGE_TIMESTAMP } from './runtime/slots.js';
 import { parseRfc3339Nano } from './time.js';
 
 export { parseRfc3339Nano };
-
-export interface DecodeOptions {
-  /**
-   * For a payload that holds pruned events (see AuditEvent.complete): the loader of the complete event, by the
-   * event's position among the payload's event candidates (every Event object and EventList item, in payload order,
-   * whether or not it decodes).
-   */
-  readonly complete?: ((candidate: number) => () => Readonly<Record<string, unknown>>) | undefined;
-}
 
 /** What one payload decoded to: its events, and one message per payload or event that had to be dropped. */
 export interface DecodedPayload {
@@ -37,7 +30,7 @@ const NO_STAGE_TIMESTAMP = "can't read stageTimestamp";
  *
  * @param cluster the cluster ingest assigns to every event of the payload, when it knows it.
  */
-export function decodeAuditPayload(text: string, cluster?: string, options: DecodeOptions = {}): DecodedPayload {
+export function decodeAuditPayload(text: string, cluster?: string): DecodedPayload {
   let root: unknown;
   try {
     root = JSON.parse(text);
@@ -47,49 +40,45 @@ export function decodeAuditPayload(text: string, cluster?: string, options: Deco
   // One Event per payload is the common case (an audit log line, the evaluator's messages): no list walk for it.
   const candidates = member(root, 'kind') === 'Event' ? [root] : gatherEvents(root);
   if (candidates === undefined) return { events: [], errors: [NOT_AUDIT] };
-  return decodeCandidates(candidates.length, (i) => candidates[i], cluster, options);
-}
-
-const NO_ERRORS: readonly string[] = Object.freeze([]);
-
-/**
- * Decodes the events of a payload given one JSON text per event candidate (what `gatherEvents` would find: every
- * Event object and EventList item, in order), as a native decoder that already validated the payload and found its
- * events hands them over. The same events and errors as `decodeAuditPayload` of the whole payload.
- */
-export function decodeAuditEvents(texts: readonly string[], cluster?: string, options: DecodeOptions = {}): DecodedPayload {
-  return decodeCandidates(texts.length, (i) => parseOrError(texts[i]!), cluster, options);
-}
-
-/** Candidate `i` of `count` (an error string stands for one that did not parse) to events and drop reasons. */
-function decodeCandidates(
-  count: number,
-  candidate: (i: number) => unknown,
-  cluster: string | undefined,
-  options: DecodeOptions,
-): DecodedPayload {
   const events: AuditEvent[] = [];
   let errors: string[] | undefined;
-  for (let i = 0; i < count; i++) {
-    const value = candidate(i);
-    const decoded = value instanceof InvalidJson ? value.message : toAuditEvent(value, cluster, options.complete?.(i));
+  for (const candidate of candidates) {
+    const decoded = toAuditEvent(candidate, cluster);
     if (typeof decoded === 'string') (errors ??= []).push(decoded);
     else events.push(decoded);
   }
   return { events, errors: errors ?? NO_ERRORS };
 }
 
-/** A candidate text that did not parse (never one a validating native decoder hands over, but said, not thrown). */
-class InvalidJson {
-  constructor(readonly message: string) {}
+const NO_ERRORS: readonly string[] = Object.freeze([]);
+
+/**
+ * Decodes the events of a message the native decoder extracted into slots: the same events and errors as
+ * `decodeAuditPayload` of the message, each event reading its slots (runtime/slot-event.ts).
+ */
+export function decodeSlotMessage(message: SlotMessage, cluster?: string): DecodedPayload {
+  const events: AuditEvent[] = [];
+  let errors: string[] | undefined;
+  for (let i = 0; i < message.count; i++) {
+    const timed = eventTime(cellValue(message, i * message.slotCount + SLOT_STAGE_TIMESTAMP));
+    if (typeof timed === 'string') (errors ??= []).push(timed);
+    else events.push(new SlotEvent(message, i, timed, cluster));
+  }
+  return { events, errors: errors ?? NO_ERRORS };
 }
 
-function parseOrError(text: string): unknown {
+/**
+ * The event candidates of a payload text (every Event object and EventList item, in payload order), or undefined
+ * when it is not JSON or not a list of audit events.
+ */
+export function payloadCandidates(text: string): unknown[] | undefined {
+  let root: unknown;
   try {
-    return JSON.parse(text);
-  } catch (error) {
-    return new InvalidJson(`invalid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    root = JSON.parse(text);
+  } catch {
+    return undefined;
   }
+  return member(root, 'kind') === 'Event' ? [root] : gatherEvents(root);
 }
 
 /**
@@ -116,18 +105,19 @@ function gatherEvents(root: unknown): unknown[] | undefined {
 }
 
 /** One event, or the reason it is dropped. EventList items are not checked for `kind`, as in the plugin. */
-function toAuditEvent(
-  value: unknown,
-  cluster: string | undefined,
-  complete: AuditEvent['complete'],
-): AuditEvent | string {
-  const stageTimestamp = member(value, 'stageTimestamp');
-  if (stageTimestamp === undefined) return NO_STAGE_TIMESTAMP;
-  const timeNs = typeof stageTimestamp === 'string' ? parseRfc3339Nano(stageTimestamp) : undefined;
-  if (timeNs === undefined) return `invalid stageTimestamp ${JSON.stringify(stageTimestamp)}: not an RFC 3339 time`;
+function toAuditEvent(value: unknown, cluster: string | undefined): AuditEvent | string {
+  const timeNs = eventTime(member(value, 'stageTimestamp'));
+  if (typeof timeNs === 'string') return timeNs;
   // `member` found a member, so `value` is a plain object.
   const json = value as Readonly<Record<string, unknown>>;
   // One object shape for every event, whichever members are set: the rules read events at a few sites each, and
   // V8 keeps those sites fast only while the objects they see share a shape (measured: ~0.5 us per event).
-  return { json, timeNs, cluster, complete };
+  return { json, timeNs, cluster, complete: undefined, slots: undefined };
+}
+
+/** An event's time from its `stageTimestamp` member (undefined: missing), or the reason the event is dropped. */
+function eventTime(stageTimestamp: unknown): bigint | string {
+  if (stageTimestamp === undefined) return NO_STAGE_TIMESTAMP;
+  const timeNs = typeof stageTimestamp === 'string' ? parseRfc3339Nano(stageTimestamp) : undefined;
+  return timeNs ?? `invalid stageTimestamp ${JSON.stringify(stageTimestamp)}: not an RFC 3339 time`;
 }

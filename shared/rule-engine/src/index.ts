@@ -7,7 +7,7 @@
  *   for (const event of events) for (const m of result.ruleset!.evaluate(event)) emit(buildAlert(m, { hostname }));
  */
 export type { AuditEvent } from './event.js';
-export { type DecodedPayload, type DecodeOptions, decodeAuditEvents, decodeAuditPayload, parseRfc3339Nano } from './decode.js';
+export { type DecodedPayload, decodeAuditPayload, decodeSlotMessage, parseRfc3339Nano, payloadCandidates } from './decode.js';
 export { type Diagnostic, type DiagnosticCode, formatDiagnostic, type SourcePos } from './errors.js';
 export {
   loadRuleFiles, loadRules, readRuleInputs, type LoadOptions, type LoadResult, type LoadStats, type RulesInput,
@@ -20,7 +20,10 @@ export {
 export { type Alert, type AlertOptions, alertToJson, alertToText, buildAlert } from './alert.js';
 export { parsePriority, type Priority, PRIORITIES, priorityRank } from './priority.js';
 export { allFields, lookupField } from './fields/registry.js';
-export type { FieldInfo, FieldReads, FieldValue } from './fields/types.js';
+export { sampleArgs } from './fields/sample-args.js';
+export type { FieldInfo, FieldReads, FieldValue, OperandReads } from './fields/types.js';
 export { buildExtractionPlan, type ExtractionPlan, type PlanNode } from './runtime/extraction-plan.js';
+export { buildSlotPlan, type EventSlots, slotOf, type SlotPlan, SlotType } from './runtime/slots.js';
+export { type SlotMessage, SlotEvent } from './runtime/slot-event.js';
 export { parseCondition } from './syntax/parser.js';
 export { printExpr } from './syntax/print.js';

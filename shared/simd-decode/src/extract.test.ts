@@ -1,173 +1,163 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type ExtractedBatch, NATIVE_PADDING, type NativeDecoder } from './index.js';
+import { type ExtractedMessage, NATIVE_PADDING, type NativeDecoder, SLOT_TYPES, type SlotExtractor, type SlotPlan } from './index.js';
 import { requireNativeDecoder } from './test-support.js';
 
-/** Packs messages into one padded buffer, as the evaluator does. */
-function pack(messages: readonly string[], padding = NATIVE_PADDING): { bytes: Uint8Array; ends: Uint32Array } {
-  const parts = messages.map((m) => Buffer.from(m, 'utf8'));
-  const total = parts.reduce((a, p) => a + p.length, 0);
-  const bytes = new Uint8Array(total + padding);
-  const ends = new Uint32Array(parts.length);
-  let at = 0;
-  parts.forEach((p, i) => {
-    bytes.set(p, at);
-    at += p.length;
-    ends[i] = at;
-  });
-  return { bytes, ends };
-}
-
-function run(decoder: NativeDecoder, plan: unknown, messages: readonly string[], padding?: number) {
-  const { bytes, ends } = pack(messages, padding);
-  const batch = decoder.createExtractor(plan).extract(bytes, ends);
-  return { batch, bytes, events: eventTexts(batch, bytes) };
-}
-
-/** The text of each event range, message by message. */
-function eventTexts(batch: ExtractedBatch, bytes: Uint8Array): string[][] {
-  const out: string[][] = [];
-  let r = 0;
-  for (const count of batch.counts) {
-    const texts: string[] = [];
-    for (let k = 0; k < count; k++, r += 2) texts.push(Buffer.from(bytes.subarray(batch.ranges[r], batch.ranges[r + 1])).toString());
-    out.push(texts);
-  }
-  return out;
-}
-
-const PLAN = { kind: true, auditID: true, user: { username: true }, objectRef: { resource: true } };
+const SLOTS = [['auditID'], ['user', 'username'], ['objectRef', 'resource'], [], ['count'], ['flag'], ['data']];
+const PLAN: SlotPlan = { slots: SLOTS, object: { kind: true, auditID: true, user: { username: true }, objectRef: { resource: true } } };
 const EVENT = { kind: 'Event', auditID: 'a1', user: { username: 'bob', groups: ['g'] }, objectRef: { resource: 'pods', name: 'p' }, big: { x: [1, 2] } };
 
-/** The event texts of message i (asserting it was extracted). */
-function eventsOf(batch: ExtractedBatch, i: number): readonly string[] {
-  const texts = batch.texts[i];
-  assert.ok(Array.isArray(texts), `message ${i} was refused (${String(texts)})`);
-  return texts as readonly string[];
+/** Extracts one message, padded as the evaluator's batches are. */
+function extract(extractor: SlotExtractor, message: string | Uint8Array, padding = NATIVE_PADDING): ExtractedMessage | number {
+  const body = typeof message === 'string' ? Buffer.from(message, 'utf8') : message;
+  const bytes = new Uint8Array(body.length + padding);
+  bytes.set(body);
+  return extractor.extract(bytes, body.length);
 }
 
-test('an Event keeps only the members of the plan; its range is the whole event', (t) => {
-  const decoder = requireNativeDecoder(t);
-  if (!decoder) return;
-  const text = JSON.stringify(EVENT);
-  const { batch, events } = run(decoder, PLAN, [text]);
-  assert.deepEqual(eventsOf(batch, 0).map((e) => JSON.parse(e)), [{ kind: 'Event', auditID: 'a1', user: { username: 'bob' }, objectRef: { resource: 'pods' } }]);
-  assert.deepEqual(events, [[text]]);
-});
+function extracted(extractor: SlotExtractor, message: string, padding?: number): ExtractedMessage {
+  const result = extract(extractor, message, padding);
+  assert.equal(typeof result, 'object', `refused (${String(result)}): ${message}`);
+  return result as ExtractedMessage;
+}
 
-test('EventList items, arrays of payloads and items that are not objects keep their order and ranges', (t) => {
-  const decoder = requireNativeDecoder(t);
-  if (!decoder) return;
-  const second = { ...EVENT, auditID: 'a2' };
-  const list = `{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[${JSON.stringify(EVENT)}, 7 ,${JSON.stringify(second)}]}`;
-  const { batch, events } = run(decoder, PLAN, [list, `[${list},[${JSON.stringify(second)}]]`]);
-  assert.deepEqual(eventsOf(batch, 0).map((e) => (JSON.parse(e) as { auditID?: string }).auditID ?? e), ['a1', '7', 'a2']);
-  assert.deepEqual(events[0], [JSON.stringify(EVENT), '7', JSON.stringify(second)]);
-  assert.equal(eventsOf(batch, 1).length, 4);
-  assert.deepEqual([...batch.counts], [3, 4]);
-});
-
-test('ranges are exact whatever the whitespace: the pruning walk finds the same ones as a plan that copies events whole', (t) => {
-  const decoder = requireNativeDecoder(t);
-  if (!decoder) return;
-  const second = { ...EVENT, auditID: 'a2', nested: [{ a: { b: [] } }, {}] };
-  const messages: string[] = [];
-  for (const indent of [undefined, 1, '\t', ' \r\n ']) {
-    const event = JSON.stringify(EVENT, null, indent);
-    const list = JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [EVENT, second] }, null, indent);
-    messages.push(event, ` \n${event}\t\r\n `, list, `\n${list}\n`, `[ ${list} ,\n[ ${event} ] ]`, `[${event},${list}]  `);
+/** Slot k of event e, as the rule engine reads it (runtime/slot-event.ts). */
+function slot(m: ExtractedMessage, slotCount: number, e: number, k: number): unknown {
+  const cell = e * slotCount + k;
+  const text = () => m.text.slice(cell === 0 ? 0 : m.marks[cell - 1], m.marks[cell]);
+  switch (m.types[cell]) {
+    case SLOT_TYPES.string: return text();
+    case SLOT_TYPES.number: return m.numbers[cell];
+    case SLOT_TYPES.true: return true;
+    case SLOT_TYPES.false: return false;
+    case SLOT_TYPES.null: return null;
+    case SLOT_TYPES.json: return JSON.parse(text());
+    default: return undefined;
   }
-  const pruned = run(decoder, PLAN, messages);
-  const whole = run(decoder, 'event', messages);
-  assert.deepEqual([...pruned.batch.counts], [...whole.batch.counts]);
-  assert.deepEqual(pruned.events, whole.events);
-  // And each range is one event, as JSON.parse reads it.
-  for (const texts of pruned.events) for (const text of texts) assert.equal((JSON.parse(text) as { kind: string }).kind, 'Event');
-  assert.ok(pruned.events.flat().length >= 40);
+}
+
+/** Every slot of every event of a message. */
+function slots(m: ExtractedMessage, slotCount = SLOTS.length): unknown[][] {
+  return Array.from({ length: m.count }, (_, e) => Array.from({ length: slotCount }, (_, k) => slot(m, slotCount, e, k)));
+}
+
+/** What JSON.parse gives for each slot path of an event object: the reference the slots must equal. */
+function expectedSlots(event: unknown, paths = SLOTS): unknown[] {
+  return paths.map((path) => {
+    if (path.length === 0) return undefined;
+    let value = event;
+    for (const key of path) {
+      if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, key)) return undefined;
+      value = (value as Record<string, unknown>)[key];
+    }
+    return value;
+  });
+}
+
+/**
+ * Slot values as the fields see them: as JSON text (simdjson reads `-0` as 0, which no field can tell apart: both are
+ * `0` in JSON), with a missing member told apart from null.
+ */
+function asFieldsSee(rows: readonly unknown[]): string {
+  return JSON.stringify(rows, (_key, value: unknown) => (value === undefined ? '<missing>' : value));
+}
+
+function withDecoder(t: Parameters<typeof requireNativeDecoder>[0]): NativeDecoder | undefined {
+  return requireNativeDecoder(t);
+}
+
+test('an Event fills each slot with what JSON.parse gives that member; unused slots stay empty', (t) => {
+  const decoder = withDecoder(t);
+  if (!decoder) return;
+  const event = { ...EVENT, count: 201, flag: false, data: { 'a.conf': 'x=1\n', n: [1.5, -0, 1e21, null, true] } };
+  const m = extracted(decoder.createExtractor(PLAN), JSON.stringify(event));
+  assert.equal(m.count, 1);
+  assert.equal(asFieldsSee(slots(m)), asFieldsSee([expectedSlots(event)]));
+  assert.deepEqual(slots(m)[0]!.slice(0, 3), ['a1', 'bob', 'pods']);
+  assert.equal(m.types[3], SLOT_TYPES.absent);
 });
 
-test('arrays met inside the plan are pruned element by element; whole members are copied byte for byte', (t) => {
-  const decoder = requireNativeDecoder(t);
+test('EventList items, arrays of payloads and items that are not objects are the events, in order', (t) => {
+  const decoder = withDecoder(t);
   if (!decoder) return;
-  const plan = { kind: true, spec: { containers: { securityContext: { privileged: true } } }, data: true };
-  const event = '{"kind":"Event","spec":{"containers":[{"name":"a","securityContext":{"privileged":true,"x":1}},{"name":"b"},3]},"data":{ "k" : "v\\u00e9\\n" } ,"skip":[1,2]}';
-  const { batch } = run(decoder, plan, [event]);
-  assert.deepEqual(eventsOf(batch, 0), ['{"kind":"Event","spec":{"containers":[{"securityContext":{"privileged":true}},{},3]},"data":{ "k" : "v\\u00e9\\n" }}']);
+  const second = { ...EVENT, auditID: 'a2', user: { username: null } };
+  const list = { kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [EVENT, 7, second] };
+  const extractor = decoder.createExtractor(PLAN);
+  assert.equal(asFieldsSee(slots(extracted(extractor, JSON.stringify(list)))), asFieldsSee([EVENT, 7, second].map((e) => expectedSlots(e))));
+  const nested = extracted(extractor, `[${JSON.stringify(list)},[${JSON.stringify(second)}]]`);
+  assert.equal(asFieldsSee(slots(nested)), asFieldsSee([EVENT, 7, second, second].map((e) => expectedSlots(e))));
 });
 
-test('duplicate members stay in order, so that JSON.parse keeps the last, as on the original', (t) => {
-  const decoder = requireNativeDecoder(t);
+test('duplicate members: the last one counts, as with JSON.parse, for the shape and for the slots', (t) => {
+  const decoder = withDecoder(t);
   if (!decoder) return;
-  const message = '{"kind":"EventList","items":[{"kind":"Event","auditID":"x"}],"kind":"Event","auditID":"y","items":3}';
-  const { batch, events } = run(decoder, PLAN, [message]);
-  // The last kind is Event: the object itself is the event (its items are not read by the plan).
-  assert.deepEqual(eventsOf(batch, 0), ['{"kind":"EventList","kind":"Event","auditID":"y"}']);
-  assert.deepEqual(events, [[message]]);
+  const extractor = decoder.createExtractor(PLAN);
+  const message = '{"kind":"EventList","items":[{"kind":"Event","auditID":"x"}],"kind":"Event","auditID":"y","auditID":"z","items":3}';
+  assert.deepEqual(slots(extracted(extractor, message)), [expectedSlots(JSON.parse(message))]);
   const lastItems = '{"kind":"EventList","items":[{"auditID":"first"}],"items":[{"auditID":"second"}]}';
-  const two = run(decoder, PLAN, [lastItems]);
-  assert.deepEqual(eventsOf(two.batch, 0), ['{"auditID":"second"}']);
-  assert.deepEqual(two.events, [['{"auditID":"second"}']]);
+  assert.deepEqual(slots(extracted(extractor, lastItems))[0]![0], 'second');
 });
 
-test('keys written with escapes match the plan, and are written back escaped', (t) => {
-  const decoder = requireNativeDecoder(t);
+test('escaped keys match, strings are unescaped, and text offsets count UTF-16 units', (t) => {
+  const decoder = withDecoder(t);
   if (!decoder) return;
-  const { batch } = run(decoder, { kind: true, 'a"b': true, user: { username: true } }, ['{"\\u006bind":"Event","a\\"b":1,"us\\u0065r":{"username":"\\u00e9"}}']);
-  assert.deepEqual(JSON.parse(eventsOf(batch, 0)[0]!), { kind: 'Event', 'a"b': 1, user: { username: 'é' } });
+  const extractor = decoder.createExtractor(PLAN);
+  const message = '{"\\u006bind":"Event","auditID":"\\ud83d\\ude00 é\\n\\u0000","us\\u0065r":{"username":"日本 zoë"},"objectRef":{"resource":"p\\"s"},"data":{"k":"v\\u00e9","\\"":[]}}';
+  const m = extracted(extractor, message);
+  assert.deepEqual(slots(m), [expectedSlots(JSON.parse(message))]);
+});
+
+test('an event object: pruned to the plan, or complete, while the message is the extractor\'s latest', (t) => {
+  const decoder = withDecoder(t);
+  if (!decoder) return;
+  const extractor = decoder.createExtractor({ slots: [['auditID']], object: { kind: true, spec: { containers: { securityContext: { privileged: true } } }, data: true } });
+  const event = '{"kind":"Event","spec":{"containers":[{"name":"a","securityContext":{"privileged":true,"x":1}},{"name":"b"},3]},"data":{ "k" : "v\\u00e9\\n", "n": 1.0e2 } ,"skip":[1,2]}';
+  const m = extracted(extractor, `[${event},${event}]`);
+  assert.deepEqual(JSON.parse(extractor.prunedEvent(m.generation, 1)!), {
+    kind: 'Event', spec: { containers: [{ securityContext: { privileged: true } }, {}, 3] }, data: { k: 'vé\n', n: 100 },
+  });
+  assert.deepEqual(JSON.parse(extractor.completeEvent(m.generation, 0)!), JSON.parse(event));
+  assert.equal(extractor.prunedEvent(m.generation, 2), undefined, 'no such event');
+  extracted(extractor, event);
+  assert.equal(extractor.completeEvent(m.generation, 0), undefined, 'the extractor moved on to another message');
 });
 
 test('valid JSON that is not a plain list of events is left to JSON.parse-based decoding', (t) => {
-  const decoder = requireNativeDecoder(t);
+  const decoder = withDecoder(t);
   if (!decoder) return;
-  const { batch } = run(decoder, PLAN, ['{"kind":"Pod"}', '42', '"text"', '{"kind":"EventList","items":{}}', 'null', `[${JSON.stringify(EVENT)},{"kind":"Status"}]`]);
-  for (const [i, value] of batch.texts.entries()) assert.equal(typeof value, 'number', `message ${i}`);
-  assert.deepEqual([...batch.counts], [0, 0, 0, 0, 0, 0]);
-  assert.equal(batch.ranges.length, 0);
+  const extractor = decoder.createExtractor(PLAN);
+  for (const message of ['{"kind":"Pod"}', '42', '"text"', '{"kind":"EventList","items":{}}', 'null', `[${JSON.stringify(EVENT)},{"kind":"Status"}]`]) {
+    assert.equal(typeof extract(extractor, message), 'number', message);
+  }
 });
 
-test('messages JSON.parse refuses are refused with an error code, and the others of the batch still extract', (t) => {
-  const decoder = requireNativeDecoder(t);
+test('messages JSON.parse refuses are refused with an error code, and the next message still extracts', (t) => {
+  const decoder = withDecoder(t);
   if (!decoder) return;
-  const good = Buffer.from(JSON.stringify(EVENT));
+  const extractor = decoder.createExtractor(PLAN);
   const bad = ['{"kind":"Event","x":tru}', '{"kind":"Event"', '', '{"kind":"Event"} {}', '{"a":1,}'].map((m) => Buffer.from(m));
   bad.push(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])); // {"<invalid UTF-8>":1}
-  const parts = [good, ...bad, good];
-  const ends = new Uint32Array(parts.length);
-  parts.reduce((at, p, i) => (ends[i] = at + p.length), 0);
-  const bytes = new Uint8Array(Buffer.concat([...parts, Buffer.alloc(NATIVE_PADDING)]));
-  const batch = decoder.createExtractor(PLAN).extract(bytes, ends);
-  assert.equal(eventsOf(batch, 0).length, 1);
-  for (let i = 1; i <= bad.length; i++) {
-    assert.equal(typeof batch.texts[i], 'number', `message ${i} (${JSON.stringify(parts[i]!.toString('latin1'))}) must be refused`);
-    assert.match(decoder.errorMessage(batch.texts[i] as number), /\w/);
+  for (const message of bad) {
+    const code = extract(extractor, message);
+    assert.equal(typeof code, 'number', `${JSON.stringify(message.toString('latin1'))} must be refused`);
+    assert.match(decoder.errorMessage(code as number), /\w/);
+    assert.equal(extracted(extractor, JSON.stringify(EVENT)).count, 1);
   }
-  assert.equal(eventsOf(batch, parts.length - 1).length, 1);
-  assert.deepEqual([...batch.counts], [1, 0, 0, 0, 0, 0, 0, 1]);
 });
 
 test('a message without padding after it is copied, not read past its end', (t) => {
-  const decoder = requireNativeDecoder(t);
+  const decoder = withDecoder(t);
   if (!decoder) return;
-  const text = JSON.stringify(EVENT);
-  const { batch, events } = run(decoder, PLAN, [text, text], 0);
-  assert.deepEqual(events, [[text], [text]]);
-  assert.deepEqual(eventsOf(batch, 0), eventsOf(batch, 1));
-});
-
-test('the plan "event" keeps every event whole; non-ASCII text survives', (t) => {
-  const decoder = requireNativeDecoder(t);
-  if (!decoder) return;
-  const event = { ...EVENT, user: { username: 'zoë 日本' } };
-  const { batch } = run(decoder, 'event', [JSON.stringify({ kind: 'EventList', items: [event, EVENT] })]);
-  assert.deepEqual(eventsOf(batch, 0).map((e) => JSON.parse(e)), [event, EVENT]);
-});
-
-test('a malformed plan or batch is a clear error', (t) => {
-  const decoder = requireNativeDecoder(t);
-  if (!decoder) return;
-  assert.throws(() => decoder.createExtractor('everything'), /a plan is "event" or an object/);
-  assert.throws(() => decoder.createExtractor({ kind: 1 }), /true or objects/);
   const extractor = decoder.createExtractor(PLAN);
-  assert.throws(() => extractor.extract(new Uint8Array(4), Uint32Array.of(8)), /ends must rise within the bytes/);
+  assert.deepEqual(slots(extracted(extractor, JSON.stringify(EVENT), 0)), [expectedSlots(EVENT)]);
+});
+
+test('a malformed plan or call is a clear error', (t) => {
+  const decoder = withDecoder(t);
+  if (!decoder) return;
+  assert.throws(() => decoder.createExtractor({ slots: SLOTS, object: 'everything' }), /a plan is "event" or an object/);
+  assert.throws(() => decoder.createExtractor({ slots: SLOTS, object: { kind: 1 } }), /true or objects/);
+  assert.throws(() => decoder.createExtractor({ slots: [['a', 1]] as unknown as string[][], object: {} }), /array of member names/);
+  assert.throws(() => decoder.createExtractor(PLAN).extract(new Uint8Array(4), 8), /length must be within the bytes/);
   assert.match(decoder.implementation, /^[a-z0-9_]+$/);
 });

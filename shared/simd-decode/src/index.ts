@@ -1,46 +1,78 @@
 /**
- * The native batch decoder, when it was built (`npm ci` builds it where Debian's libsimdjson-dev is installed; see
- * scripts/build.mjs). One call per batch of bus messages: each message is validated by simdjson (strictly: a message
- * is refused exactly when JSON.parse refuses it) and its events come back one JSON text each, holding only the members
- * of the extraction plan, plus the byte range of each event, so that an alert can be rendered from the full event. A
- * message it cannot take (invalid JSON, too deep, an integer beyond 64 bits, not a plain list of events...) comes back
- * as an error code, and the caller decodes that one with JSON.parse as if there were no native decoder.
+ * The native decoder, when it was built (`npm ci` builds it where Debian's libsimdjson-dev is installed; see
+ * scripts/build.mjs). One call per bus message: simdjson validates it (strictly: a message is refused exactly when
+ * JSON.parse refuses it), finds its events, and fills for each event one typed value per slot, a slot being a path of
+ * object members the rules read (`@peregrine/rule-engine`'s SlotPlan). The rules read those values without an event
+ * object. Until the next message, the parsed message stays in the extractor: an event's other members (pruned to the
+ * plan's object part) or its complete text can be asked for while the rules run on it. A message it cannot take
+ * (invalid JSON, too deep, an integer beyond 64 bits, not a plain list of events...) comes back as an error code, and
+ * the caller decodes that one with JSON.parse as if there were no native decoder.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
+interface RawMessage {
+  readonly text: string;
+  readonly cells: ArrayBuffer;
+  readonly count: number;
+  readonly generation: number;
+}
+
 interface Binding {
   scanAudit(bytes: Uint8Array, ranges: boolean): { shape: number; count: number; ranges?: Uint32Array } | undefined;
-  createExtractor(planJson: string): unknown;
-  extractBatch(handle: unknown, bytes: Uint8Array, ends: Uint32Array): ExtractedBatch;
+  createExtractor(slotsJson: string, planJson: string): unknown;
+  extract(handle: unknown, bytes: Uint8Array, length: number): RawMessage | number;
+  prunedEvent(handle: unknown, generation: number, index: number): string | undefined;
+  completeEvent(handle: unknown, generation: number, index: number): string | undefined;
   errorMessage(code: number): string;
   implementation(): string;
 }
 
-/** The result of one batch. */
-export interface ExtractedBatch {
-  /**
-   * Per message: its events in payload order (every Event object and EventList item), each pruned to the plan; or
-   * an error code when it could not be extracted (see `errorMessage`).
-   */
-  readonly texts: readonly (readonly string[] | number)[];
-  /** Per message: how many event ranges it has in `ranges`. */
-  readonly counts: Uint32Array;
-  /** [start, end) byte offsets in the batch of every event, message after message, in payload order. */
-  readonly ranges: Uint32Array;
+/** What the extractor reads: one member path per slot (empty: unused), and the members an event object keeps. */
+export interface SlotPlan {
+  readonly slots: readonly (readonly string[])[];
+  /** `'event'`, or the tree of `@peregrine/rule-engine`'s ExtractionPlan. */
+  readonly object: unknown;
 }
 
-export interface BatchExtractor {
-  /** Extracts messages bytes[ends[i-1], ends[i]). simdjson may read 64 bytes past a message: pad the buffer if you can. */
-  extract(bytes: Uint8Array, ends: Uint32Array): ExtractedBatch;
+/**
+ * One message's events (every Event object and EventList item, in payload order) and their slots. Cell `e * S + k`
+ * (S slots) is slot k of event e: its type (see SLOT_TYPES), its number when it is one, and where its text ends in
+ * `text` (UTF-16 units; it starts where the previous cell's ends): a string's text, or an object's compact JSON.
+ */
+export interface ExtractedMessage {
+  readonly count: number;
+  readonly text: string;
+  readonly types: Uint8Array;
+  readonly numbers: Float64Array;
+  readonly marks: Uint32Array;
+  /** Which extraction this was: prunedEvent and completeEvent answer for the latest one only. */
+  readonly generation: number;
+}
+
+/** The slot types of ExtractedMessage.types (src/native/slots.h). */
+export const SLOT_TYPES = { absent: 0, string: 1, number: 2, true: 3, false: 4, null: 5, json: 6 } as const;
+
+export interface SlotExtractor {
+  /** How many slots each event has (the plan's). */
+  readonly slotCount: number;
+  /**
+   * Extracts the message bytes[0, length); simdjson may read 64 bytes past it (pass a longer view when you can, or it
+   * copies the message). A number is simdjson's error code: decode that message with JSON.parse.
+   */
+  extract(bytes: Uint8Array, length: number): ExtractedMessage | number;
+  /** Event `index` of the message of `generation`, pruned to the plan's object part, as JSON; undefined once the extractor moved on. */
+  prunedEvent(generation: number, index: number): string | undefined;
+  /** Event `index` of the message of `generation`, complete, as compact JSON; undefined once the extractor moved on. */
+  completeEvent(generation: number, index: number): string | undefined;
 }
 
 export interface NativeDecoder {
   /** The SIMD kernel simdjson chose for this CPU (`icelake`, `haswell`, `westmere`, `fallback`, ...). */
   readonly implementation: string;
-  /** An extractor for a plan (`'event'`, or the tree of `@peregrine/rule-engine`'s ExtractionPlan). */
-  createExtractor(plan: unknown): BatchExtractor;
-  /** simdjson's description of an error code from `ExtractedBatch.texts`. */
+  /** An extractor for a ruleset's slots and object plan. */
+  createExtractor(plan: SlotPlan): SlotExtractor;
+  /** simdjson's description of an error code that `extract` returned. */
   errorMessage(code: number): string;
   /**
    * Ingest's fast path for a webhook body: when the body is strict JSON of an audit shape with nothing unusual in it,
@@ -109,8 +141,25 @@ function load(): NativeDecoderStatus {
   const decoder: NativeDecoder = {
     implementation: binding.implementation(),
     createExtractor(plan) {
-      const handle = binding.createExtractor(JSON.stringify(plan));
-      return { extract: (bytes, ends) => binding.extractBatch(handle, bytes, ends) };
+      const handle = binding.createExtractor(JSON.stringify(plan.slots), JSON.stringify(plan.object));
+      return {
+        slotCount: plan.slots.length,
+        extract(bytes, length) {
+          const raw = binding.extract(handle, bytes, length);
+          if (typeof raw === 'number') return raw;
+          const cells = raw.cells.byteLength / 13;
+          return {
+            count: raw.count,
+            text: raw.text,
+            generation: raw.generation,
+            numbers: new Float64Array(raw.cells, 0, cells),
+            marks: new Uint32Array(raw.cells, cells * 8, cells),
+            types: new Uint8Array(raw.cells, cells * 12, cells),
+          };
+        },
+        prunedEvent: (generation, index) => binding.prunedEvent(handle, generation, index),
+        completeEvent: (generation, index) => binding.completeEvent(handle, generation, index),
+      };
     },
     errorMessage: (code) => binding.errorMessage(code),
     scanAudit(bytes, options) {

@@ -10,7 +10,7 @@
 import type { AuditEvent } from '../event.js';
 import { ConditionError, type DiagnosticCode } from '../errors.js';
 import { lookupField } from '../fields/registry.js';
-import { FieldArgError, type FieldReads, type FieldValue } from '../fields/types.js';
+import { FieldArgError, type FieldInfo, type FieldValue, type OperandReads } from '../fields/types.js';
 import { assertNever, type Check, type Expr, type FieldOperand, type Operand, type Operator, type TransformerArg } from '../syntax/ast.js';
 import { printOperand } from '../syntax/print.js';
 import { pmatchTest, type ScalarOperator, scalarTest, type StringTest } from './operators.js';
@@ -25,7 +25,7 @@ export interface CompiledOperand {
   /** Canonical text (`ka.uri.param[command]`, `tolower(ka.user.name)`): the key in an alert's `output_fields`. */
   readonly text: string;
   /** What it reads of the event (a transformer: what its arguments read). */
-  readonly reads: readonly FieldReads[];
+  readonly reads: readonly OperandReads[];
 }
 
 export interface CompileContext {
@@ -42,7 +42,7 @@ export interface CompileContext {
    */
   readonly operands?: Map<string, CompiledOperand>;
   /** Where the reads of every operand the condition uses are recorded (the rule's part of the extraction plan). */
-  readonly reads?: FieldReads[];
+  readonly reads?: OperandReads[];
 }
 
 const NUMERIC_OPERATORS = new Set<Operator>(['=', '==', '!=', '<', '<=', '>', '>=', 'in', 'intersects', 'exists']);
@@ -92,6 +92,13 @@ export function compileExpr(e: Expr, ctx: CompileContext): Predicate {
   }
 }
 
+/** What one use of a field reads: its slot when it has one, else its member paths (everything when undeclared). */
+function readsOf(info: FieldInfo, arg: string | undefined): OperandReads {
+  const slot = info.slot?.(arg);
+  if (slot !== undefined) return { slot };
+  return info.reads ? info.reads(arg) : 'event';
+}
+
 /** Compiles a field or transformer; throws ConditionError for unknown fields and bad arguments. */
 export function compileOperand(o: FieldOperand): CompiledOperand {
   if (o.kind === 'field') {
@@ -103,7 +110,7 @@ export function compileOperand(o: FieldOperand): CompiledOperand {
         isList: info.isList,
         numeric: info.type !== 'string',
         text: printOperand(o),
-        reads: [info.reads ? info.reads(o.arg) : 'event'],
+        reads: [readsOf(info, o.arg)],
       };
     } catch (err) {
       if (err instanceof FieldArgError) {
@@ -166,7 +173,7 @@ function compileTransformer(o: Extract<FieldOperand, { kind: 'transformer' }>): 
     }
     case 'concat': {
       if (o.args.length < 2) fail('takes at least two arguments');
-      const reads: FieldReads[] = [];
+      const reads: OperandReads[] = [];
       const parts = o.args.map((a): ((ev: AuditEvent) => string | undefined) => {
         if (a.kind === 'string') return () => a.value;
         if (a.kind === 'list') return fail('does not take lists');

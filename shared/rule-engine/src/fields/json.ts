@@ -4,7 +4,8 @@
  * Unlike `ka.*`, these fields do not require an `auditID`: they read any decoded event.
  */
 import type { AuditEvent } from '../event.js';
-import { FieldArgError, type Extractor, type FieldInfo, type FieldReads } from './types.js';
+import { slotOf } from '../runtime/slots.js';
+import { FieldArgError, type Extractor, type FieldInfo, type FieldReads, type FieldValue } from './types.js';
 
 /**
  * The member `key` of a JSON object, or `undefined` when `value` is not an object or has no such own member.
@@ -35,6 +36,30 @@ export function notThrowing(extract: Extractor): Extractor {
       return extract(event);
     } catch {
       return undefined;
+    }
+  };
+}
+
+/**
+ * The extractor of a field whose value comes from one slot (runtime/slots.ts): `read` of the slot's value when the
+ * native decoder filled the event's slots, else `viaJson`, which reads the same member of the event object. With
+ * `requiredSlot`, an event whose slot is empty has no value (the `ka.*` fields need an `auditID`).
+ */
+export function slotted(
+  slot: number,
+  read: (value: unknown, event: AuditEvent) => FieldValue,
+  viaJson: Extractor,
+  requiredSlot?: number,
+): Extractor {
+  return (event) => {
+    const slots = event.slots;
+    if (slots === undefined) return viaJson(event);
+    if (requiredSlot !== undefined && !slots.has(requiredSlot)) return undefined;
+    const value = slots.value(slot);
+    try {
+      return read(value, event);
+    } catch {
+      return undefined; // as notThrowing: JSON.stringify of a value nested deeper than the stack allows
     }
   };
 }
@@ -76,10 +101,22 @@ function argless(name: string, extract: Extractor): FieldInfo['compile'] {
 function compileValue(arg: string | undefined): Extractor {
   if (arg === undefined || arg === '') return notThrowing((event: AuditEvent) => JSON.stringify(event.json));
   const tokens = pointerTokens(arg);
-  return notThrowing((event: AuditEvent) => {
+  const viaJson = notThrowing((event: AuditEvent) => {
     const value = resolvePointer(event.json, tokens);
     return value === undefined ? undefined : jsonText(value);
   });
+  const slot = pointerSlot(arg);
+  return slot === undefined ? viaJson : slotted(slot, (value) => (value === undefined ? undefined : jsonText(value)), viaJson);
+}
+
+/**
+ * The slot of a pointer that names object members only (no token that could index an array): resolving it is then
+ * reading one path of members, which a slot does.
+ */
+function pointerSlot(arg: string | undefined): number | undefined {
+  if (arg === undefined || arg === '') return undefined;
+  const tokens = pointerTokens(arg);
+  return tokens.some((token) => ARRAY_INDEX.test(token)) ? undefined : slotOf(tokens);
 }
 
 /**
@@ -105,6 +142,7 @@ export const jsonFields: readonly FieldInfo[] = [
     desc: 'The value at a JSON pointer (RFC 6901) into the event, e.g. jevt.value[/user/username]; without an argument, the whole event as compact JSON.',
     compile: compileValue,
     reads: pointerReads,
+    slot: pointerSlot,
   },
   {
     name: 'jevt.obj',

@@ -12,7 +12,8 @@
  * "Differs from Falco" and is listed in FIELDS.md.
  */
 import type { AuditEvent } from '../event.js';
-import { jsonText, member, notThrowing } from './json.js';
+import { SLOT_AUDIT_ID, slotOf } from '../runtime/slots.js';
+import { jsonText, member, notThrowing, slotted } from './json.js';
 import { FieldArgError, type Extractor, type FieldInfo, type FieldValue } from './types.js';
 
 type AuditJson = AuditEvent['json'];
@@ -23,11 +24,20 @@ type Reader = (json: AuditJson, event: AuditEvent) => FieldValue;
 /** Member paths of the event whose whole value a field may read (see FieldReads); `auditID` is implied. */
 type Paths = readonly (readonly string[])[];
 
+/** A field whose value is a function of the value at one path of object members: the native decoder's slots serve it. */
+interface SlotReading {
+  readonly path: readonly string[];
+  /** The field's value from the member's value (undefined: missing), as JSON.parse gives it. */
+  readonly read: (value: unknown, event: AuditEvent) => FieldValue;
+}
+
 interface SpecBase {
   readonly name: string;
   readonly desc: string;
   readonly isList: boolean;
   readonly reads: Paths;
+  /** For a field that reads one path of object members: that reading, from the checked argument (if it takes one). */
+  readonly slot?: (arg: string | undefined) => SlotReading;
 }
 
 /** A field declaration: its reader is built from the checked argument, once per use of the field in a rule. */
@@ -83,7 +93,10 @@ function fanOut(elements: readonly unknown[], path: readonly string[], step: num
 
 /** The elements of the array at `path`, or element `index` only; `undefined` when not an array or out of range. */
 function elementsAt(root: unknown, path: readonly string[], index: number | undefined): readonly unknown[] | undefined {
-  const array = valueAt(root, path);
+  return elementsOf(valueAt(root, path), index);
+}
+
+function elementsOf(array: unknown, index: number | undefined): readonly unknown[] | undefined {
   if (!Array.isArray(array)) return undefined;
   if (index === undefined) return array;
   return index < array.length ? [array[index]] : undefined;
@@ -157,34 +170,24 @@ function queryParam(uri: string, key: string): string | undefined {
 // ---------------------------------------------------------------------------------------------------------------
 // Field shapes
 
-/** A plain string field: the value at a path of members. */
+/** A plain string field: the value at a path of members, as text. */
 function scalar(name: string, path: readonly string[], desc: string): KaSpec {
-  return {
-    name,
-    desc,
-    isList: false,
-    arg: 'none',
-    reads: [path],
-    read: (json) => {
-      const value = valueAt(json, path);
-      return value === undefined ? undefined : jsonText(value);
-    },
-  };
+  return fromPath(name, desc, path, textOf);
+}
+
+function textOf(value: unknown): FieldValue {
+  return value === undefined ? undefined : jsonText(value);
+}
+
+/** A field computed from the value at one path of members; its reader on the event object is the same function. */
+function fromPath(name: string, desc: string, path: readonly string[], read: SlotReading['read']): KaSpec {
+  const reading: SlotReading = { path, read };
+  return { name, desc, isList: false, arg: 'none', reads: [path], read: (json, event) => read(valueAt(json, path), event), slot: () => reading };
 }
 
 /** A list field without argument: the array at a path, each element as text (not an array: not available). */
 function arrayField(name: string, path: readonly string[], desc: string): KaSpec {
-  return {
-    name,
-    desc,
-    isList: true,
-    arg: 'none',
-    reads: [path],
-    read: (json) => {
-      const value = valueAt(json, path);
-      return Array.isArray(value) ? nonEmpty(value.map(jsonText)) : undefined;
-    },
-  };
+  return { ...fromPath(name, desc, path, (value) => (Array.isArray(value) ? nonEmpty(value.map(jsonText)) : undefined)), isList: true };
 }
 
 /** A list field with an optional index: the values at `path` (see `collect`), missing ones skipped. */
@@ -194,7 +197,11 @@ function indexedPath(name: string, path: readonly string[], desc: string): KaSpe
 
 /** The elements of the array at `path` (optionally only element [N]), each as text. */
 function indexedElements(name: string, path: readonly string[], desc: string): KaSpec {
-  return indexedSpec(name, desc, [path], (index) => (json) => presentTexts(elementsAt(json, path, index)));
+  const read = (index: number | undefined) => (value: unknown) => presentTexts(elementsOf(value, index));
+  return {
+    ...indexedSpec(name, desc, [path], (index) => (json) => read(index)(valueAt(json, path))),
+    slot: (arg) => ({ path, read: read(parseIndex(name, arg)) }),
+  };
 }
 
 function indexedSpec(name: string, desc: string, reads: Paths, read: (index: number | undefined) => Reader): KaSpec {
@@ -203,6 +210,18 @@ function indexedSpec(name: string, desc: string, reads: Paths, read: (index: num
 
 function keyed(name: string, desc: string, reads: Paths, read: (key: string) => Reader): KaSpec {
   return { name, desc, isList: false, arg: 'key', reads, read };
+}
+
+/** A field with a key argument computed from the value at one path of members. */
+function keyedFromPath(name: string, desc: string, path: readonly string[], read: (key: string) => SlotReading['read']): KaSpec {
+  return {
+    name, desc, isList: false, arg: 'key', reads: [path],
+    read: (key) => {
+      const fromValue = read(key);
+      return (json, event) => fromValue(valueAt(json, path), event);
+    },
+    slot: (key) => ({ path, read: read(key ?? '') }),
+  };
 }
 
 /** `requestObject.rules[].<key>[]` flattened into one list; rules whose member is not an array add nothing. */
@@ -398,10 +417,8 @@ const SPECS: readonly KaSpec[] = [
   scalar('ka.impuser.name', ['impersonatedUser', 'username'], 'The impersonated user name.'),
   scalar('ka.verb', ['verb'], 'The action being performed (get, list, create, update, patch, delete, ...).'),
   scalar('ka.uri', ['requestURI'], 'The request URI as sent from client to server.'),
-  keyed('ka.uri.param', 'The first value of a query parameter of the request URI, e.g. ka.uri.param[command].', [['requestURI']], (key) => (json) => {
-    const uri = valueAt(json, ['requestURI']);
-    return uri === undefined ? undefined : queryParam(jsonText(uri), key);
-  }),
+  keyedFromPath('ka.uri.param', 'The first value of a query parameter of the request URI, e.g. ka.uri.param[command].', ['requestURI'],
+    (key) => (uri) => (uri === undefined ? undefined : queryParam(jsonText(uri), key))),
   scalar('ka.target.name', ['objectRef', 'name'], 'The target object name.'),
   scalar('ka.target.namespace', ['objectRef', 'namespace'], 'The target object namespace.'),
   scalar('ka.target.resource', ['objectRef', 'resource'], 'The target object resource.'),
@@ -508,18 +525,8 @@ const SPECS: readonly KaSpec[] = [
   indexedElements('ka.sourceips', ['sourceIPs'], 'The IP addresses the request came from, with intermediate proxies.'),
   // Differs from Falco: the plugin only has the annotation; a cluster that ingest assigned (from the endpoint or
   // topic the event came in by) is more reliable.
-  {
-    name: 'ka.cluster.name',
-    desc: 'The cluster of the event: the one ingest assigned, else the cluster_name annotation.',
-    isList: false,
-    arg: 'none',
-    reads: [['annotations', 'cluster_name']],
-    read: (json, event) => {
-      if (event.cluster !== undefined && event.cluster !== '') return event.cluster;
-      const annotated = valueAt(json, ['annotations', 'cluster_name']);
-      return annotated === undefined ? undefined : jsonText(annotated);
-    },
-  },
+  fromPath('ka.cluster.name', 'The cluster of the event: the one ingest assigned, else the cluster_name annotation.', ['annotations', 'cluster_name'],
+    (annotated, event) => (event.cluster !== undefined && event.cluster !== '' ? event.cluster : textOf(annotated))),
   ...containerListFields(INIT_CONTAINERS),
   ...containerListFields(EPHEMERAL_CONTAINERS),
 ];
@@ -552,14 +559,21 @@ function requireAuditId(read: Reader): Extractor {
 }
 
 function toFieldInfo(spec: KaSpec): FieldInfo {
+  const slot = spec.slot;
   return {
     name: spec.name,
     type: 'string',
     isList: spec.isList,
     arg: spec.arg,
     desc: spec.desc,
-    compile: (arg) => requireAuditId(buildReader(spec, arg)),
+    compile: (arg) => {
+      const viaJson = requireAuditId(buildReader(spec, arg)); // checks the argument first
+      if (slot === undefined) return viaJson;
+      const { path, read } = slot(arg);
+      return slotted(slotOf(path), read, viaJson, SLOT_AUDIT_ID);
+    },
     reads: () => [['auditID'], ...spec.reads],
+    ...(slot === undefined ? {} : { slot: (arg: string | undefined) => slotOf(slot(arg).path) }),
   };
 }
 

@@ -22,6 +22,12 @@ export type Extractor = (event: AuditEvent) => FieldValue;
 export type FieldReads = 'event' | readonly (readonly string[])[];
 
 /**
+ * What one compiled use of a field reads: member paths, or one slot (runtime/slots.ts), a path whose value the native
+ * decoder hands over typed, so that the field needs no event object.
+ */
+export type OperandReads = FieldReads | { readonly slot: number };
+
+/**
  * `none`: the field takes no argument. `index`: an optional numeric `[N]`. `key`: a required `[key]`.
  * `optional-key`: an optional `[key]` (`jevt.value` without an argument is the whole event).
  */
@@ -51,6 +57,11 @@ export interface FieldInfo {
   compile(arg: string | undefined): Extractor;
   /** What one use of the field (with this argument) reads of the event; without it, the whole event. */
   reads?(arg: string | undefined): FieldReads;
+  /**
+   * The slot that one use of the field reads instead, when its value is that of one path of object members
+   * (runtime/slots.ts): its extractor then reads `AuditEvent.slots` when the event has them. Undefined: it reads `json`.
+   */
+  slot?(arg: string | undefined): number | undefined;
 }
 
 /** Thrown by `FieldInfo.compile` for a bad argument; the loader turns it into a positioned diagnostic. */

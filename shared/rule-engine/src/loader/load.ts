@@ -22,7 +22,7 @@ import { partitionKeys } from '../passes/partition-keys.js';
 import { resolveListItems, substituteLists, type ResolvedList } from '../passes/resolve-lists.js';
 import { type Priority, priorityRank } from '../priority.js';
 import { type CompiledRule, type RuleMatching, Ruleset } from '../runtime/ruleset.js';
-import type { FieldReads } from '../fields/types.js';
+import type { OperandReads } from '../fields/types.js';
 import type { Expr } from '../syntax/ast.js';
 import { parseCondition } from '../syntax/parser.js';
 import { relocate } from '../syntax/relocate.js';
@@ -365,7 +365,7 @@ class Load {
       return undefined;
     }
     const expanded = expansion.expr;
-    const reads: FieldReads[] = [];
+    const reads: OperandReads[] = [];
     const condition = compileExpr(expanded, {
       reads,
       legacy: rule.legacy,

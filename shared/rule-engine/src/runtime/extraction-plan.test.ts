@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { repoRoot } from '@peregrine/testkit';
 import type { AuditEvent } from '../event.js';
 import { allFields } from '../fields/registry.js';
-import type { FieldInfo } from '../fields/types.js';
+import { sampleArgs } from '../fields/sample-args.js';
 import { buildExtractionPlan, type ExtractionPlan, type PlanNode } from './extraction-plan.js';
 
 const BASE = { kind: true, auditID: true, stage: true, stageTimestamp: true, verb: true, objectRef: { resource: true } };
@@ -49,20 +49,6 @@ function pruneEvent(event: AuditEvent, plan: ExtractionPlan): AuditEvent {
   return plan === 'event' ? event : { ...event, json: prune(event.json, plan) as AuditEvent['json'] };
 }
 
-/** Arguments worth trying for each kind of field argument. */
-function argsFor(field: FieldInfo): (string | undefined)[] {
-  switch (field.arg) {
-    case 'none':
-      return [undefined];
-    case 'index':
-      return [undefined, '0', '1'];
-    case 'key':
-      return ['command', 'container', '/var/run/docker.sock', '/etc*', 'dryRun'];
-    case 'optional-key':
-      return [undefined, '/user/username', '/objectRef', '/requestObject/spec/containers/0/image', '/sourceIPs/0', '/annotations/authorization.k8s.io~1decision', '/0'];
-  }
-}
-
 function testEvents(): AuditEvent[] {
   const dir = join(repoRoot(), 'rules', 'tests');
   const events: AuditEvent[] = [];
@@ -81,7 +67,7 @@ test('every field, with every kind of argument, reads the same value from an eve
   let variants = 0;
   let variantsWithValue = 0;
   for (const field of allFields()) {
-    for (const arg of argsFor(field)) {
+    for (const arg of sampleArgs(field)) {
       let extract;
       try {
         extract = field.compile(arg);

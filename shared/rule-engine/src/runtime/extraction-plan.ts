@@ -1,7 +1,8 @@
 /**
- * The extraction plan: which members of each audit event a ruleset can look at. A decoder that knows it (the native
- * one, services/evaluator) hands the rules a pruned event holding only those members, so that building the event
- * object costs what the rules read rather than what the apiserver wrote (managed fields, status, most of a spec).
+ * The extraction plan: which members of each audit event a ruleset's fields can look at. The native decoder
+ * (shared/simd-decode) builds an event object pruned to the plan of the fields that are not slots (SlotPlan.object,
+ * runtime/slots.ts) when one of them asks, so that it costs what they read rather than what the apiserver wrote
+ * (managed fields, status, most of a spec).
  *
  * A plan is a tree of member names; `true` keeps a member's whole value, a subtree keeps only the members it names
  * (applied to each element when the value is an array, as the field extractors walk arrays); `'event'` keeps

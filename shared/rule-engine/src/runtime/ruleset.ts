@@ -24,8 +24,8 @@ import { ANY_KEY, type PartitionKeys } from '../passes/partition-keys.js';
 import { jsonText, member } from '../fields/json.js';
 import type { CheckSummary } from '../passes/condition-summary.js';
 import type { Priority } from '../priority.js';
-import type { FieldReads } from '../fields/types.js';
-import { buildExtractionPlan, type ExtractionPlan } from './extraction-plan.js';
+import type { OperandReads } from '../fields/types.js';
+import { buildSlotPlan, SLOT_RESOURCE, SLOT_VERB, type SlotPlan } from './slots.js';
 
 export type RuleMatching = 'first' | 'all';
 
@@ -57,7 +57,7 @@ export interface CompiledRule {
   /** Where the rule was first defined. */
   readonly pos?: SourcePos | undefined;
   /** What the condition reads of the event (absent: everything); outputs are rendered from the complete event. */
-  readonly reads?: readonly FieldReads[] | undefined;
+  readonly reads?: readonly OperandReads[] | undefined;
 }
 
 export interface Match {
@@ -95,8 +95,8 @@ export class Ruleset {
   readonly #ruleMatching: RuleMatching;
   /** Whether evaluation uses the resource and verb index (LoadOptions.partition). */
   readonly partitioned: boolean;
-  /** The members of an event that the active rules' conditions can read (see extraction-plan.ts). */
-  readonly extractionPlan: ExtractionPlan;
+  /** What the active rules' conditions read: the slots and the members of the event object (see slots.ts). */
+  readonly slotPlan: SlotPlan;
 
   /**
    * @param rules every k8s_audit rule, in load order, including disabled ones (listed, never evaluated)
@@ -110,7 +110,7 @@ export class Ruleset {
     partition = true,
   ) {
     this.#ruleMatching = ruleMatching;
-    this.extractionPlan = buildExtractionPlan(active.flatMap((r) => r.reads ?? ['event' as const]));
+    this.slotPlan = buildSlotPlan(active.flatMap((r) => r.reads ?? ['event' as const]));
     const sorted = [...active].sort((a, b) => a.index - b.index);
     this.partitioned = partition;
     if (!partition) {
@@ -133,6 +133,8 @@ export class Ruleset {
 
   /** The rules that run for an event: those of its `objectRef.resource` and `verb`. */
   rulesForEvent(event: AuditEvent): readonly CompiledRule[] {
+    const slots = event.slots;
+    if (slots !== undefined) return this.rulesFor(keyText(slots.value(SLOT_RESOURCE)), keyText(slots.value(SLOT_VERB)));
     return this.rulesFor(keyOf(member(event.json, 'objectRef'), 'resource'), keyOf(event.json, 'verb'));
   }
 
@@ -185,6 +187,9 @@ const NO_MATCHES: readonly Match[] = Object.freeze([]);
  * the member (a string as is), `undefined` when missing.
  */
 function keyOf(parent: unknown, name: string): string | undefined {
-  const value = member(parent, name);
+  return keyText(member(parent, name));
+}
+
+function keyText(value: unknown): string | undefined {
   return value === undefined ? undefined : jsonText(value);
 }

@@ -1,12 +1,11 @@
 // The N-API surface of the native decoder (see ../index.ts for how JavaScript uses it):
-//   createExtractor(planJson)                -> handle
-//   extractBatch(handle, bytes, ends)        -> { texts, ranges, counts }
-//   scanAudit(bytes)                         -> { shape, ranges } | undefined: ingest's fast path (scan.h)
-//   errorMessage(code)                       -> simdjson's text for an error code
-//   implementation()                         -> the SIMD kernel simdjson chose for this CPU
-// One crossing per batch: the messages are bytes[ends[i-1], ends[i]); texts[i] holds the events of message i, each
-// pruned to the plan (an array of strings), or the error code (a number) when the message could not be extracted;
-// counts[i] events of message i have their [start, end) byte offsets in the batch, in order, in `ranges`.
+//   createExtractor(slotsJson, planJson)      -> handle: the slot paths and the object plan of a ruleset
+//   extract(handle, bytes, length)            -> error code | { text, cells, count, generation }: one message (slots.h)
+//   prunedEvent(handle, generation, index)    -> an event of the last message, pruned to the object plan
+//   completeEvent(handle, generation, index)  -> an event of the last message, complete
+//   scanAudit(bytes)                          -> { shape, ranges } | undefined: ingest's fast path (scan.h)
+//   errorMessage(code)                        -> simdjson's text for an error code
+//   implementation()                          -> the SIMD kernel simdjson chose for this CPU
 #include <node_api.h>
 
 #include <cstring>
@@ -15,12 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "extract.h"
+#include "slots.h"
 #include "scan.h"
 
 namespace {
 
-using peregrine::Extractor;
+using peregrine::SlotExtractor;
 
 napi_value throwError(napi_env env, const char* message) {
   napi_throw_error(env, "PG_ERR_NATIVE_DECODER", message);
@@ -53,103 +52,120 @@ bool isAscii(std::string_view s) {
   return true;
 }
 
-napi_value CreateExtractor(napi_env env, napi_callback_info info) {
-  auto args = getArgs<1>(env, info);
+bool stringArg(napi_env env, napi_value value, std::string& out) {
   size_t length = 0;
-  if (args.count < 1 || napi_get_value_string_utf8(env, args.values[0], nullptr, 0, &length) != napi_ok) {
-    return throwError(env, "createExtractor(planJson): planJson must be a string");
+  if (napi_get_value_string_utf8(env, value, nullptr, 0, &length) != napi_ok) return false;
+  out.assign(length, '\0');
+  napi_get_value_string_utf8(env, value, out.data(), length + 1, &length);
+  return true;
+}
+
+napi_value CreateExtractor(napi_env env, napi_callback_info info) {
+  auto args = getArgs<2>(env, info);
+  std::string slotsJson, planJson;
+  if (args.count < 2 || !stringArg(env, args.values[0], slotsJson) || !stringArg(env, args.values[1], planJson)) {
+    return throwError(env, "createExtractor(slotsJson, planJson): two strings expected");
   }
-  std::string json(length, '\0');
-  napi_get_value_string_utf8(env, args.values[0], json.data(), length + 1, &length);
   std::string error;
-  auto plan = peregrine::parsePlan(json, error);
+  std::vector<std::vector<std::string>> slots;
+  if (!peregrine::parseSlots(slotsJson, slots, error)) return throwError(env, ("createExtractor: " + error).c_str());
+  auto plan = peregrine::parsePlan(planJson, error);
   if (!plan) return throwError(env, ("createExtractor: " + error).c_str());
-  auto* extractor = new Extractor(std::move(plan));
+  auto* extractor = new SlotExtractor(std::move(slots), std::move(plan));
   napi_value handle;
   napi_create_external(
-      env, extractor, [](napi_env, void* data, void*) { delete static_cast<Extractor*>(data); }, nullptr, &handle);
+      env, extractor, [](napi_env, void* data, void*) { delete static_cast<SlotExtractor*>(data); }, nullptr, &handle);
   return handle;
 }
 
-napi_value ExtractBatch(napi_env env, napi_callback_info info) {
+SlotExtractor* extractorArg(napi_env env, napi_value value) {
+  SlotExtractor* extractor = nullptr;
+  if (napi_get_value_external(env, value, reinterpret_cast<void**>(&extractor)) != napi_ok) return nullptr;
+  return extractor;
+}
+
+// Most audit text is ASCII: a one-byte string is a plain copy, and JavaScript reads it faster than a two-byte one.
+napi_value textValue(napi_env env, std::string_view text) {
+  napi_value value;
+  if (isAscii(text)) napi_create_string_latin1(env, text.data(), text.size(), &value);
+  else napi_create_string_utf8(env, text.data(), text.size(), &value);
+  return value;
+}
+
+// extract(handle, bytes, length) -> error code | { text, cells, count, generation }: the message is bytes[0, length)
+// (bytes past it serve as simdjson's padding). `cells` holds, for count x S cells, the numbers (float64), then the text
+// ends (uint32), then the types (uint8): one buffer, cut into views by JavaScript.
+napi_value Extract(napi_env env, napi_callback_info info) {
   auto args = getArgs<3>(env, info);
-  napi_value* argv = args.values;
-  if (args.count < 3) return throwError(env, "extractBatch(handle, bytes, ends): three arguments expected");
-  Extractor* extractor = nullptr;
-  if (napi_get_value_external(env, argv[0], reinterpret_cast<void**>(&extractor)) != napi_ok || !extractor) {
-    return throwError(env, "extractBatch: the first argument is not an extractor");
-  }
+  SlotExtractor* extractor = args.count < 3 ? nullptr : extractorArg(env, args.values[0]);
+  if (!extractor) return throwError(env, "extract(handle, bytes, length): the first argument is not an extractor");
   napi_typedarray_type type;
-  size_t length;
+  size_t readable;
   void* data;
   napi_value buffer;
   size_t offset;
-  if (napi_get_typedarray_info(env, argv[1], &type, &length, &data, &buffer, &offset) != napi_ok ||
+  if (napi_get_typedarray_info(env, args.values[1], &type, &readable, &data, &buffer, &offset) != napi_ok ||
       type != napi_uint8_array) {
-    return throwError(env, "extractBatch: bytes must be a Uint8Array");
+    return throwError(env, "extract: bytes must be a Uint8Array");
   }
-  const auto* bytes = static_cast<const uint8_t*>(data);
-  size_t count;
-  void* endsData;
-  if (napi_get_typedarray_info(env, argv[2], &type, &count, &endsData, &buffer, &offset) != napi_ok ||
-      type != napi_uint32_array) {
-    return throwError(env, "extractBatch: ends must be a Uint32Array");
+  uint32_t length = 0;
+  if (napi_get_value_uint32(env, args.values[2], &length) != napi_ok || length > readable) {
+    return throwError(env, "extract: length must be within the bytes");
   }
-  const auto* ends = static_cast<const uint32_t*>(endsData);
-
-  napi_value texts;
-  napi_create_array_with_length(env, count, &texts);
-  std::vector<uint32_t> ranges, counts(count), events;
-  std::string out;
-  size_t start = 0;
-  for (size_t i = 0; i < count; i++) {
-    const size_t end = ends[i];
-    if (end < start || end > length) return throwError(env, "extractBatch: ends must rise within the bytes");
-    out.clear();
-    events.clear();
-    const size_t before = ranges.size();
-    simdjson::error_code code;
-    try {
-      code = extractor->extract(bytes + start, end - start, length - start, out, events, ranges);
-    } catch (const std::exception&) {
-      // Never crash the worker: the message is decoded with JSON.parse instead.
-      ranges.resize(before);
-      code = simdjson::UNEXPECTED_ERROR;
-    }
-    napi_value value;
-    if (code) {
-      napi_create_uint32(env, static_cast<uint32_t>(code), &value);
-    } else {
-      for (size_t r = before; r < ranges.size(); r++) ranges[r] += static_cast<uint32_t>(start);
-      const size_t n = events.size() / 2;
-      counts[i] = static_cast<uint32_t>(n);
-      napi_create_array_with_length(env, n, &value);
-      for (size_t e = 0; e < n; e++) {
-        const std::string_view text(out.data() + events[2 * e], events[2 * e + 1] - events[2 * e]);
-        napi_value eventText;
-        // Most audit text is ASCII: a one-byte string is a copy, and JSON.parse reads it faster than a two-byte one.
-        if (isAscii(text)) napi_create_string_latin1(env, text.data(), text.size(), &eventText);
-        else napi_create_string_utf8(env, text.data(), text.size(), &eventText);
-        napi_set_element(env, value, static_cast<uint32_t>(e), eventText);
-      }
-    }
-    napi_set_element(env, texts, static_cast<uint32_t>(i), value);
-    start = end;
+  thread_local peregrine::SlotOutput out;
+  simdjson::error_code code;
+  try {
+    code = extractor->extract(static_cast<const uint8_t*>(data), length, readable, out);
+  } catch (const std::exception&) {
+    code = simdjson::UNEXPECTED_ERROR;  // never crash the worker: the message is decoded with JSON.parse instead
   }
-
-  auto typed = [env](const std::vector<uint32_t>& values) {
-    void* target;
-    napi_value arrayBuffer, array;
-    napi_create_arraybuffer(env, values.size() * 4, &target, &arrayBuffer);
-    if (!values.empty()) std::memcpy(target, values.data(), values.size() * 4);
-    napi_create_typedarray(env, napi_uint32_array, values.size(), arrayBuffer, 0, &array);
-    return array;
-  };
   napi_value result;
+  if (code) {
+    napi_create_uint32(env, static_cast<uint32_t>(code), &result);
+    return result;
+  }
+  const size_t cells = out.types.size();
+  void* target;
+  napi_value cellsValue, countValue, generationValue;
+  napi_create_arraybuffer(env, cells * 13, &target, &cellsValue);
+  auto* bytes = static_cast<uint8_t*>(target);
+  if (cells > 0) {
+    std::memcpy(bytes, out.numbers.data(), cells * 8);
+    std::memcpy(bytes + cells * 8, out.marks.data(), cells * 4);
+    std::memcpy(bytes + cells * 12, out.types.data(), cells);
+  }
+  napi_create_uint32(env, static_cast<uint32_t>(out.events), &countValue);
+  napi_create_uint32(env, extractor->generation(), &generationValue);
   napi_create_object(env, &result);
-  napi_set_named_property(env, result, "texts", texts);
-  napi_set_named_property(env, result, "ranges", typed(ranges));
-  napi_set_named_property(env, result, "counts", typed(counts));
+  napi_set_named_property(env, result, "text", textValue(env, out.text));
+  napi_set_named_property(env, result, "cells", cellsValue);
+  napi_set_named_property(env, result, "count", countValue);
+  napi_set_named_property(env, result, "generation", generationValue);
+  return result;
+}
+
+// prunedEvent / completeEvent (handle, generation, index) -> the event's compact JSON text, or undefined when the
+// extractor has moved on to another message since `generation`.
+template <bool complete>
+napi_value EventText(napi_env env, napi_callback_info info) {
+  auto args = getArgs<3>(env, info);
+  SlotExtractor* extractor = args.count < 3 ? nullptr : extractorArg(env, args.values[0]);
+  if (!extractor) return throwError(env, "eventText(handle, generation, index): the first argument is not an extractor");
+  uint32_t generation = 0, index = 0;
+  napi_get_value_uint32(env, args.values[1], &generation);
+  napi_get_value_uint32(env, args.values[2], &index);
+  std::string text;
+  bool found = false;
+  if (generation == extractor->generation()) {
+    try {
+      found = complete ? extractor->completeEvent(index, text) : extractor->prunedEvent(index, text);
+    } catch (const std::exception&) {
+      found = false;
+    }
+  }
+  if (found) return textValue(env, text);
+  napi_value result;
+  napi_get_undefined(env, &result);
   return result;
 }
 
@@ -227,7 +243,9 @@ napi_value Implementation(napi_env env, napi_callback_info) {
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor methods[] = {
       {"createExtractor", nullptr, CreateExtractor, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"extractBatch", nullptr, ExtractBatch, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"extract", nullptr, Extract, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"prunedEvent", nullptr, EventText<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"completeEvent", nullptr, EventText<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scanAudit", nullptr, ScanAudit, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"errorMessage", nullptr, ErrorMessage, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"implementation", nullptr, Implementation, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -56,4 +56,31 @@ std::unique_ptr<PlanNode> parsePlan(std::string_view json, std::string& error) {
   return plan;
 }
 
+bool parseSlots(std::string_view json, std::vector<std::vector<std::string>>& slots, std::string& error) {
+  simdjson::dom::parser parser;
+  simdjson::dom::array paths;
+  if (parser.parse(json.data(), json.size()).get_array().get(paths)) {
+    error = "slots must be a JSON array of member paths";
+    return false;
+  }
+  for (auto path : paths) {
+    simdjson::dom::array keys;
+    if (path.get_array().get(keys)) {
+      error = "a slot is an array of member names";
+      return false;
+    }
+    std::vector<std::string> members;
+    for (auto key : keys) {
+      std::string_view name;
+      if (key.get_string().get(name)) {
+        error = "a slot is an array of member names";
+        return false;
+      }
+      members.emplace_back(name);
+    }
+    slots.push_back(std::move(members));
+  }
+  return true;
+}
+
 }  // namespace peregrine

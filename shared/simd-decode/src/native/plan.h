@@ -25,4 +25,7 @@ struct PlanNode {
 // sets `error` when the text is not such a plan.
 std::unique_ptr<PlanNode> parsePlan(std::string_view json, std::string& error);
 
+// Parses the slot paths from their JSON text: an array of arrays of member names (an empty one: an unused slot).
+bool parseSlots(std::string_view json, std::vector<std::vector<std::string>>& slots, std::string& error);
+
 }  // namespace peregrine

@@ -1,4 +1,4 @@
-// What the batch decoder (extract.cc) and ingest's scan (scan.cc) share about reading a message with simdjson.
+// What the evaluator's decoder (slots.cc) and ingest's scan (scan.cc) share about reading a message with simdjson.
 #pragma once
 #include <cstdint>
 #include <string>

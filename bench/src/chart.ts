@@ -61,6 +61,10 @@ function stageBars(inputs: ChartInputs): Bar[] {
   const coreDecode = num(core?.find((r) => r['step'] === 'decode + evaluate' && r['rules'] === 'ours' && r['index'] === 'partitioned' && r['matching'] === 'first'), 'events/s');
   add('JSON.parse alone (1 thread)', coreParse ?? stages?.jsonParse);
   add('decode + evaluate (1 thread)', coreDecode ?? stages?.decodeEvaluate);
+  // The worker's own decoding of 100-event EventLists, each decoder, same rules: issue 7's comparison.
+  const batch = (decoder: string) => num(core?.find((r) => r['step'] === `batch decode + evaluate (${decoder})` && r['rules'] === 'ours'), 'events/s');
+  add('100-event lists, JSON.parse + rules (1 thread)', batch('json'));
+  add('100-event lists, native decoder + rules (1 thread)', batch('native'));
   add(`evaluator pool, ${stages?.cores ?? 'N'} workers`, stages?.poolAtCores);
   const ingest = (prefix: string) => num(inputs.ingest?.rows.find((r) => String(r['variant']).startsWith(prefix)), 'events/s');
   add('ingest, raw (webhook -> memory bus)', ingest('memory'));

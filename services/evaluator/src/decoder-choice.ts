@@ -19,7 +19,7 @@ export function chooseDecoder(setting: EvaluatorConfig['decoder']): DecoderChoic
   if (setting === 'json') return { name: 'json', note: 'decoding with JSON.parse (decoder: json)' };
   const native = loadNativeDecoder();
   if (native.available) {
-    return { name: 'native', note: `decoding with simdjson (${native.decoder.implementation} kernel), events pruned to what the rules read` };
+    return { name: 'native', note: `decoding with simdjson (${native.decoder.implementation} kernel) into the typed values the rules read` };
   }
   if (setting === 'native') {
     return { name: 'json', note: '', error: `decoder: native was asked for, but ${native.reason}` };

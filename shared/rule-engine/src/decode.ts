@@ -53,8 +53,9 @@ export function decodeAuditPayload(text: string, cluster?: string): DecodedPaylo
 const NO_ERRORS: readonly string[] = Object.freeze([]);
 
 /**
- * Decodes the events of a message the native decoder extracted into slots: the same events and errors as
- * `decodeAuditPayload` of the message, each event reading its slots (runtime/slot-event.ts).
+ * Decodes the events of a message the native decoder extracted into slots (one it accepted: valid JSON of an audit
+ * shape; it refuses the others, which go to `decodeAuditPayload`): the same events and errors as `decodeAuditPayload`
+ * of the message, each event reading its slots (runtime/slot-event.ts).
  */
 export function decodeSlotMessage(message: SlotMessage, cluster?: string): DecodedPayload {
   const events: AuditEvent[] = [];

@@ -145,6 +145,27 @@ test('messages JSON.parse refuses are refused with an error code, and the next m
   }
 });
 
+test('a message with far more events than its size suggests is left to JSON.parse (its slot cells would not be)', (t) => {
+  const decoder = withDecoder(t);
+  if (!decoder) return;
+  const extractor = decoder.createExtractor(PLAN);
+  const empties = (n: number) => `{"kind":"EventList","items":[${Array(n).fill('{}').join(',')}]}`;
+  assert.equal(extracted(extractor, empties(500)).count, 500); // under the floor: extracted
+  const many = empties(200_000);
+  assert.equal(typeof extract(extractor, many), 'number', `${many.length} bytes, ${200_000 * SLOTS.length} cells`);
+  assert.equal(extracted(extractor, JSON.stringify(EVENT)).count, 1, 'and the next message extracts');
+});
+
+test('a plan naming a member with a lone surrogate loads, and that member is never found (simdjson refuses such keys)', (t) => {
+  const decoder = withDecoder(t);
+  if (!decoder) return;
+  const extractor = decoder.createExtractor({ slots: [['auditID'], ['\ud800']], object: { '\udc00': true, auditID: true } });
+  const m = extracted(extractor, '{"kind":"Event","auditID":"a","\u00e9":1}');
+  assert.deepEqual(slots(m, 2), [['a', undefined]]);
+  assert.deepEqual(JSON.parse(extractor.prunedEvent(m.generation, 0)!), { auditID: 'a' });
+  assert.equal(typeof extract(extractor, '{"kind":"Event","auditID":"a","\\ud800":1}'), 'number');
+});
+
 test('a message without padding after it is copied, not read past its end', (t) => {
   const decoder = withDecoder(t);
   if (!decoder) return;

@@ -1,12 +1,16 @@
 /**
  * The native decoder, when it was built (`npm ci` builds it where Debian's libsimdjson-dev is installed; see
- * scripts/build.mjs). One call per bus message: simdjson validates it (strictly: a message is refused exactly when
- * JSON.parse refuses it), finds its events, and fills for each event one typed value per slot, a slot being a path of
- * object members the rules read (`@peregrine/rule-engine`'s SlotPlan). The rules read those values without an event
- * object. Until the next message, the parsed message stays in the extractor: an event's other members (pruned to the
- * plan's object part) or its complete text can be asked for while the rules run on it. A message it cannot take
- * (invalid JSON, too deep, an integer beyond 64 bits, not a plain list of events...) comes back as an error code, and
- * the caller decodes that one with JSON.parse as if there were no native decoder.
+ * scripts/build.mjs). One call per bus message: simdjson validates it, finds its events, and fills for each event one
+ * typed value per slot, a slot being a path of object members the rules read (`@peregrine/rule-engine`'s SlotPlan).
+ * The rules read those values without an event object. Until the next message, the parsed message stays in the
+ * extractor: an event's other members (pruned to the plan's object part) or its complete text can be asked for while
+ * the rules run on it.
+ *
+ * simdjson refuses every message JSON.parse refuses, and a few more: nesting deeper than 1024, a number it cannot
+ * hold (an integer beyond 64 bits, 1e400), a lone-surrogate escape, a leading byte-order mark; also valid JSON that is
+ * not a plain list of events, and a message with far more events than its size suggests (a long list of empty
+ * objects: maxCells in src/native/slots.h). Each comes back as an error code, and the caller decodes that message with
+ * JSON.parse as if there were no native decoder, so that both give the same events and dead letters.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -128,6 +132,26 @@ function cpuMismatch(): string | undefined {
     : `the native decoder was built for CPUs with ${requires.join(', ')} and this one lacks ${missing.join(', ')}: rebuild it here (npm rebuild @peregrine/simd-decode)`;
 }
 
+/**
+ * A member name with a lone surrogate (a rule may write `jevt.value[/\ud800]`) matches no key of any message the
+ * extractor accepts (simdjson refuses lone-surrogate escapes, and such a message is decoded with JSON.parse), and
+ * simdjson cannot take it in a plan either: such a slot is left unfilled, such a plan member dropped.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function matchablePath(path: readonly string[]): readonly string[] {
+  return path.some((key) => LONE_SURROGATE.test(key)) ? [] : path;
+}
+
+function matchablePlan(plan: unknown): unknown {
+  if (typeof plan !== 'object' || plan === null) return plan;
+  const kept: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(plan)) {
+    if (!LONE_SURROGATE.test(key)) Object.defineProperty(kept, key, { value: matchablePlan(member), enumerable: true });
+  }
+  return kept;
+}
+
 function load(): NativeDecoderStatus {
   const mismatch = cpuMismatch();
   if (mismatch) return { available: false, reason: mismatch };
@@ -141,7 +165,7 @@ function load(): NativeDecoderStatus {
   const decoder: NativeDecoder = {
     implementation: binding.implementation(),
     createExtractor(plan) {
-      const handle = binding.createExtractor(JSON.stringify(plan.slots), JSON.stringify(plan.object));
+      const handle = binding.createExtractor(JSON.stringify(plan.slots.map(matchablePath)), JSON.stringify(matchablePlan(plan.object)));
       return {
         slotCount: plan.slots.length,
         extract(bytes, length) {

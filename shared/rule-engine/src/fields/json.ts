@@ -55,6 +55,7 @@ export function slotted(
     const slots = event.slots;
     if (slots === undefined) return viaJson(event);
     if (requiredSlot !== undefined && !slots.has(requiredSlot)) return undefined;
+    // Outside the try: reading a slot throws only for a slot missing from the decoder's plan, a bug to hear about.
     const value = slots.value(slot);
     try {
       return read(value, event);

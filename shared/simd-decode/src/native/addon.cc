@@ -85,11 +85,24 @@ SlotExtractor* extractorArg(napi_env env, napi_value value) {
 }
 
 // Most audit text is ASCII: a one-byte string is a plain copy, and JavaScript reads it faster than a two-byte one.
+// nullptr when V8 cannot make the string (longer than its limit).
 napi_value textValue(napi_env env, std::string_view text) {
   napi_value value;
-  if (isAscii(text)) napi_create_string_latin1(env, text.data(), text.size(), &value);
-  else napi_create_string_utf8(env, text.data(), text.size(), &value);
-  return value;
+  const napi_status status = isAscii(text) ? napi_create_string_latin1(env, text.data(), text.size(), &value)
+                                           : napi_create_string_utf8(env, text.data(), text.size(), &value);
+  if (status == napi_ok) return value;
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (pending) {
+    napi_value ignored;
+    napi_get_and_clear_last_exception(env, &ignored);
+  }
+  return nullptr;
+}
+
+// A worker that met one huge message keeps no more than this of its buffers for the next ones.
+void releaseIfLarge(peregrine::SlotOutput& out) {
+  if (out.text.capacity() + out.types.capacity() * 13 > (size_t{16} << 20)) out = peregrine::SlotOutput{};
 }
 
 // extract(handle, bytes, length) -> error code | { text, cells, count, generation }: the message is bytes[0, length)
@@ -119,25 +132,32 @@ napi_value Extract(napi_env env, napi_callback_info info) {
   } catch (const std::exception&) {
     code = simdjson::UNEXPECTED_ERROR;  // never crash the worker: the message is decoded with JSON.parse instead
   }
-  napi_value result;
+  napi_value result, text = nullptr;
+  void* target = nullptr;
+  napi_value cellsValue, countValue, generationValue;
+  const size_t cells = out.types.size();
+  if (!code) {
+    text = textValue(env, out.text);
+    if (text == nullptr || napi_create_arraybuffer(env, cells * 13, &target, &cellsValue) != napi_ok) {
+      code = simdjson::MEMALLOC;  // decoded with JSON.parse instead
+    }
+  }
   if (code) {
+    releaseIfLarge(out);
     napi_create_uint32(env, static_cast<uint32_t>(code), &result);
     return result;
   }
-  const size_t cells = out.types.size();
-  void* target;
-  napi_value cellsValue, countValue, generationValue;
-  napi_create_arraybuffer(env, cells * 13, &target, &cellsValue);
   auto* bytes = static_cast<uint8_t*>(target);
   if (cells > 0) {
     std::memcpy(bytes, out.numbers.data(), cells * 8);
     std::memcpy(bytes + cells * 8, out.marks.data(), cells * 4);
     std::memcpy(bytes + cells * 12, out.types.data(), cells);
   }
+  releaseIfLarge(out);
   napi_create_uint32(env, static_cast<uint32_t>(out.events), &countValue);
   napi_create_uint32(env, extractor->generation(), &generationValue);
   napi_create_object(env, &result);
-  napi_set_named_property(env, result, "text", textValue(env, out.text));
+  napi_set_named_property(env, result, "text", text);
   napi_set_named_property(env, result, "cells", cellsValue);
   napi_set_named_property(env, result, "count", countValue);
   napi_set_named_property(env, result, "generation", generationValue);
@@ -163,7 +183,8 @@ napi_value EventText(napi_env env, napi_callback_info info) {
       found = false;
     }
   }
-  if (found) return textValue(env, text);
+  napi_value value = found ? textValue(env, text) : nullptr;
+  if (value != nullptr) return value;
   napi_value result;
   napi_get_undefined(env, &result);
   return result;

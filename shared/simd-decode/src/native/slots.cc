@@ -111,6 +111,7 @@ void writePruned(dom::element value, const PlanNode& node, std::string& out) {
 
 error_code SlotExtractor::extract(const uint8_t* data, size_t length, size_t readable, SlotOutput& out) {
   out.clear();
+  if (events_.capacity() > (size_t{1} << 16)) events_ = {};  // not kept at the size of the largest message seen
   events_.clear();
   generation_++;
   const char* text = paddedText(data, length, readable, scratch_);
@@ -120,8 +121,14 @@ error_code SlotExtractor::extract(const uint8_t* data, size_t length, size_t rea
     events_.clear();
     return code;
   }
-  out.events = events_.size();
   const size_t cells = events_.size() * slots_.size();
+  // Cells grow with events x slots, not with the message: a list of many empty objects would ask for ~13 bytes of
+  // cells per byte of message. Such a message is left to JSON.parse, which holds it in a few times its size.
+  if (cells > maxCells(length)) {
+    events_.clear();
+    return TOO_MANY_CELLS;
+  }
+  out.events = events_.size();
   out.types.reserve(cells);
   out.numbers.resize(cells);
   out.marks.reserve(cells);

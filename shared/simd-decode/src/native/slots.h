@@ -1,5 +1,5 @@
-// Slot extraction: validates a message with simdjson's DOM parser (strict JSON, UTF-8, exactly what JSON.parse refuses
-// is refused), finds its events on the DOM tape, and fills, per event, one typed value per slot: the value at a path
+// Slot extraction: validates a message with simdjson's DOM parser (strict JSON and UTF-8: it refuses everything
+// JSON.parse refuses, and a little more, which the caller then decodes with JSON.parse), finds its events on the DOM tape, and fills, per event, one typed value per slot: the value at a path
 // of object members (the last of duplicate members, as JSON.parse keeps). The rules read those values directly,
 // without an event object. The parsed message stays in the parser until the next one is extracted, so that an event's
 // other members (the extraction plan's object part) or its complete text can be asked for while the rules run on it.
@@ -49,6 +49,10 @@ class SlotExtractor {
   // A message that is valid JSON but not a plain list of events (not an Event, an EventList with an items array, or
   // arrays of those): decoding it with JSON.parse gives the verdict and its wording.
   static constexpr simdjson::error_code NOT_AN_AUDIT_LIST = simdjson::INCORRECT_TYPE;
+  // A message with more cells (events x slots) than maxCells of its length: JSON.parse-based decoding takes it.
+  static constexpr simdjson::error_code TOO_MANY_CELLS = simdjson::CAPACITY;
+  // Half a cell (6.5 bytes) per byte of message, plus a floor: ordinary events need ~0.01 (25 slots per 2.9 KB).
+  static constexpr size_t maxCells(size_t length) { return length / 2 + 4096; }
 
   // Extracts one message of `length` bytes at `data` (`readable` bytes from `data` may be read; simdjson needs
   // SIMDJSON_PADDING past the end, else the message is copied). On failure returns the error and `out` is empty.

@@ -37,8 +37,7 @@ export function decodeAuditPayload(text: string, cluster?: string): DecodedPaylo
   } catch (error) {
     return { events: [], errors: [`invalid JSON: ${error instanceof Error ? error.message : String(error)}`] };
   }
-  // One Event per payload is the common case (an audit log line, the evaluator's messages): no list walk for it.
-  const candidates = member(root, 'kind') === 'Event' ? [root] : gatherEvents(root);
+  const candidates = candidatesOf(root);
   if (candidates === undefined) return { events: [], errors: [NOT_AUDIT] };
   const events: AuditEvent[] = [];
   let errors: string[] | undefined;
@@ -79,6 +78,11 @@ export function payloadCandidates(text: string): unknown[] | undefined {
   } catch {
     return undefined;
   }
+  return candidatesOf(root);
+}
+
+function candidatesOf(root: unknown): unknown[] | undefined {
+  // One Event per payload is the common case (an audit log line): no list walk for it.
   return member(root, 'kind') === 'Event' ? [root] : gatherEvents(root);
 }
 

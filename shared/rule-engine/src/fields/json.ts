@@ -106,7 +106,7 @@ function compileValue(arg: string | undefined): Extractor {
     const value = resolvePointer(event.json, tokens);
     return value === undefined ? undefined : jsonText(value);
   });
-  const slot = pointerSlot(arg);
+  const slot = tokensSlot(tokens);
   return slot === undefined ? viaJson : slotted(slot, (value) => (value === undefined ? undefined : jsonText(value)), viaJson);
 }
 
@@ -114,10 +114,12 @@ function compileValue(arg: string | undefined): Extractor {
  * The slot of a pointer that names object members only (no token that could index an array): resolving it is then
  * reading one path of members, which a slot does.
  */
-function pointerSlot(arg: string | undefined): number | undefined {
-  if (arg === undefined || arg === '') return undefined;
-  const tokens = pointerTokens(arg);
+function tokensSlot(tokens: readonly string[]): number | undefined {
   return tokens.some((token) => ARRAY_INDEX.test(token)) ? undefined : slotOf(tokens);
+}
+
+function pointerSlot(arg: string | undefined): number | undefined {
+  return arg === undefined || arg === '' ? undefined : tokensSlot(pointerTokens(arg));
 }
 
 /**

@@ -30,7 +30,7 @@ export interface SlotMessage {
 export function cellValue(message: SlotMessage, cell: number): unknown {
   switch (message.types[cell]) {
     case SlotType.string:
-      return message.text.slice(cell === 0 ? 0 : message.marks[cell - 1], message.marks[cell]);
+      return cellText(message, cell);
     case SlotType.number:
       return message.numbers[cell];
     case SlotType.true:
@@ -40,10 +40,15 @@ export function cellValue(message: SlotMessage, cell: number): unknown {
     case SlotType.null:
       return null;
     case SlotType.json:
-      return JSON.parse(message.text.slice(cell === 0 ? 0 : message.marks[cell - 1], message.marks[cell]));
+      return JSON.parse(cellText(message, cell));
     default:
       return undefined;
   }
+}
+
+/** A cell's text: from where the previous cell's ends to its own end. */
+function cellText(message: SlotMessage, cell: number): string {
+  return message.text.slice(cell === 0 ? 0 : message.marks[cell - 1], message.marks[cell]);
 }
 
 export class SlotEvent implements AuditEvent, EventSlots {

@@ -65,10 +65,3 @@ export function buildSlotPlan(reads: Iterable<OperandReads>): SlotPlan {
   const slots = Array.from({ length: count }, (_, slot) => (used.has(slot) ? paths[slot]! : []));
   return { slots, object: buildExtractionPlan(objectReads) };
 }
-
-/** The member path of a slot. */
-export function slotPath(slot: number): readonly string[] {
-  const path = paths[slot];
-  if (path === undefined) throw new RangeError(`no slot ${slot}`);
-  return path;
-}

@@ -78,6 +78,17 @@ napi_value CreateExtractor(napi_env env, napi_callback_info info) {
   return handle;
 }
 
+// The bytes of a Uint8Array argument; false when it is not one.
+bool bytesArg(napi_env env, napi_value value, const uint8_t*& data, size_t& length) {
+  napi_typedarray_type type;
+  void* raw;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &type, &length, &raw, &buffer, &offset) != napi_ok || type != napi_uint8_array) return false;
+  data = static_cast<const uint8_t*>(raw);
+  return true;
+}
+
 SlotExtractor* extractorArg(napi_env env, napi_value value) {
   SlotExtractor* extractor = nullptr;
   if (napi_get_value_external(env, value, reinterpret_cast<void**>(&extractor)) != napi_ok) return nullptr;
@@ -112,15 +123,9 @@ napi_value Extract(napi_env env, napi_callback_info info) {
   auto args = getArgs<3>(env, info);
   SlotExtractor* extractor = args.count < 3 ? nullptr : extractorArg(env, args.values[0]);
   if (!extractor) return throwError(env, "extract(handle, bytes, length): the first argument is not an extractor");
-  napi_typedarray_type type;
-  size_t readable;
-  void* data;
-  napi_value buffer;
-  size_t offset;
-  if (napi_get_typedarray_info(env, args.values[1], &type, &readable, &data, &buffer, &offset) != napi_ok ||
-      type != napi_uint8_array) {
-    return throwError(env, "extract: bytes must be a Uint8Array");
-  }
+  const uint8_t* data = nullptr;
+  size_t readable = 0;
+  if (!bytesArg(env, args.values[1], data, readable)) return throwError(env, "extract: bytes must be a Uint8Array");
   uint32_t length = 0;
   if (napi_get_value_uint32(env, args.values[2], &length) != napi_ok || length > readable) {
     return throwError(env, "extract: length must be within the bytes");
@@ -128,7 +133,7 @@ napi_value Extract(napi_env env, napi_callback_info info) {
   thread_local peregrine::SlotOutput out;
   simdjson::error_code code;
   try {
-    code = extractor->extract(static_cast<const uint8_t*>(data), length, readable, out);
+    code = extractor->extract(data, length, readable, out);
   } catch (const std::exception&) {
     code = simdjson::UNEXPECTED_ERROR;  // never crash the worker: the message is decoded with JSON.parse instead
   }
@@ -194,15 +199,9 @@ napi_value EventText(napi_env env, napi_callback_info info) {
 // scanner decides). Without `ranges` (false), only the shape and the count.
 napi_value ScanAudit(napi_env env, napi_callback_info info) {
   auto args = getArgs<2>(env, info);
-  napi_typedarray_type type;
-  size_t length;
-  void* data;
-  napi_value buffer;
-  size_t offset;
-  if (args.count < 1 || napi_get_typedarray_info(env, args.values[0], &type, &length, &data, &buffer, &offset) != napi_ok ||
-      type != napi_uint8_array) {
-    return throwError(env, "scanAudit: bytes must be a Uint8Array");
-  }
+  const uint8_t* data = nullptr;
+  size_t length = 0;
+  if (args.count < 1 || !bytesArg(env, args.values[0], data, length)) return throwError(env, "scanAudit: bytes must be a Uint8Array");
   // One scanner per thread: its parsers keep their buffers between calls.
   thread_local peregrine::AuditScanner scanner;
   bool wantRanges = true;
@@ -212,10 +211,10 @@ napi_value ScanAudit(napi_env env, napi_callback_info info) {
   auto shape = peregrine::AuditShape::Undecided;
   try {
     if (wantRanges) {
-      shape = scanner.scan(static_cast<const uint8_t*>(data), length, length, ranges);
+      shape = scanner.scan(data, length, length, ranges);
       count = static_cast<uint32_t>(ranges.size() / 2);
     } else {
-      shape = scanner.count(static_cast<const uint8_t*>(data), length, length, count);
+      shape = scanner.count(data, length, length, count);
     }
   } catch (const std::exception&) {
     // A simdjson accessor used the throwing form by mistake: leave the body to ingest's scanner, never crash.

@@ -29,6 +29,11 @@ size_t utf16Length(std::string_view text) {
   return units;
 }
 
+void appendText(SlotOutput& out, std::string_view text) {
+  out.text.append(text);
+  out.utf16 += utf16Length(text);
+}
+
 // Writes an unescaped key as a JSON string.
 void appendKey(std::string& out, std::string_view key) {
   static const char hex[] = "0123456789abcdef";
@@ -158,11 +163,6 @@ error_code SlotExtractor::gather(dom::element value) {
   if (items.get_array().get(array)) return NOT_AN_AUDIT_LIST;
   for (auto item : array) events_.push_back(item);
   return SUCCESS;
-}
-
-void SlotExtractor::appendText(SlotOutput& out, std::string_view text) const {
-  out.text.append(text);
-  out.utf16 += utf16Length(text);
 }
 
 void SlotExtractor::fill(dom::element event, SlotOutput& out) const {

@@ -70,7 +70,6 @@ class SlotExtractor {
  private:
   simdjson::error_code gather(simdjson::dom::element value);
   void fill(simdjson::dom::element event, SlotOutput& out) const;
-  void appendText(SlotOutput& out, std::string_view text) const;
 
   std::vector<std::vector<std::string>> slots_;
   std::unique_ptr<PlanNode> object_;
